@@ -1,0 +1,43 @@
+"""Headstart: a community-of-practice forum with semantic similar-thread search."""
+import importlib
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, limiter, login_manager
+
+# One blueprint package per domain (STYLE habit 3); each exposes `bp`.
+BLUEPRINTS = (
+    "auth", "threads", "users", "errors", "api", "discover", "answers", "moderation",
+    "featured", "admin",
+)
+
+
+def create_app(test_config=None) -> Flask:
+    """Application factory: nothing is built at import time."""
+    app = Flask(
+        __name__,
+        instance_path=config_module.instance_path(),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    config_module.load_config(app, test_config)
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f".{name}", __name__)
+        app.register_blueprint(module.bp)
+    from . import cli, indexing, web
+    web.init_app(app)
+    cli.init_app(app)
+    indexing.init_app(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from .models import User
+    return db.session.get(User, int(user_id))

@@ -1,0 +1,99 @@
+"""Services for accounts, groups and categories, shared by the CLI and the admin pages."""
+import re
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from .domain import DomainError
+from .extensions import db
+from .models import ROLES, Category, Group, User
+from .threads.importer import slugify
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+PASSWORD_MIN = 8
+
+
+def check_username(name: str) -> str:
+    """Lowercase letters, digits, dot, dash, underscore; 3-32 characters; not taken."""
+    name = (name or "").strip().lower()
+    if not USERNAME_RE.match(name):
+        raise DomainError(("username", "Use 3-32 lowercase letters, digits, '.', '-' or '_'."))
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == name)):
+        raise DomainError(("username", "That name is taken."))
+    return name
+
+
+def create_user(name: str, password: str, *, email: Optional[str] = None,
+                role: str = "member", **profile) -> User:
+    """Create a login account."""
+    name = check_username(name)
+    if len(password or "") < PASSWORD_MIN:
+        raise DomainError(("password", f"Password must be at least {PASSWORD_MIN} characters."))
+    if role not in ROLES:
+        raise DomainError(("role", f"Role must be one of {', '.join(ROLES)}."))
+    email = (email or "").strip().lower() or None
+    if email and db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(("email", "That email is already registered."))
+    user = User(username=name, email=email, role=role, **profile)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_group(name: str, description: str = "") -> Group:
+    """Create a group with a unique name."""
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise DomainError(("name", "Group name must be 1-64 characters."))
+    if db.session.scalar(select(Group.id).where(Group.name == name)):
+        raise DomainError(("name", "That group exists already."))
+    group = Group(name=name, description=description)
+    db.session.add(group)
+    db.session.commit()
+    return group
+
+
+def add_to_group(group: Group, user: User) -> None:
+    """Make the user a member of the group (idempotent)."""
+    if user not in group.members:
+        group.members.append(user)
+    db.session.commit()
+
+
+def parse_visibility(visibility: str) -> tuple[str, Optional[Group]]:
+    """'public', 'members' or 'group:NAME' to (visibility, group)."""
+    visibility = (visibility or "public").strip()
+    if visibility in ("public", "members"):
+        return visibility, None
+    if visibility.startswith("group:"):
+        group = db.session.scalar(select(Group).where(Group.name == visibility[6:]))
+        if group is None:
+            raise DomainError(("visibility", f"No group named {visibility[6:]!r}."))
+        return "group", group
+    raise DomainError(("visibility", "Visibility must be public, members or group:NAME."))
+
+
+def create_category(name: str, visibility: str = "public", description: str = "") -> Category:
+    """Create a category with a visibility."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise DomainError(("name", "Category name must be 1-100 characters."))
+    if db.session.scalar(select(Category.id).where(Category.name == name)):
+        raise DomainError(("name", "That category exists already."))
+    kind, group = parse_visibility(visibility)
+    slug = slugify(name)
+    if db.session.scalar(select(Category.id).where(Category.slug == slug)):
+        raise DomainError(("name", "A category with a similar name exists."))
+    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
+    category = Category(name=name, slug=slug, visibility=kind, group=group,
+                        description=description, position=position)
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def set_category_visibility(category: Category, visibility: str) -> None:
+    """Change who may read a category; the index follows through the change log."""
+    category.visibility, category.group = parse_visibility(visibility)
+    db.session.commit()

@@ -1,0 +1,6 @@
+"""The auth blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,16 @@
+"""The models, split by domain; import them from here."""
+from .content import (
+    KINDS, STATUSES, VISIBILITIES, Bookmark, Category, Post, PostRevision, Tag, Thread, Vote,
+)
+from .moderation import (
+    FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag, Notification,
+)
+from .search import IndexChange, ThreadEmbedding
+from .users import ROLES, Group, User, group_members
+
+__all__ = [
+    "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES",
+    "AuditLog", "Bookmark", "Category", "FeaturedPractice", "FeaturedRevision", "Flag",
+    "Group", "IndexChange", "Notification", "Post", "PostRevision", "Tag", "Thread",
+    "ThreadEmbedding", "User", "Vote", "group_members",
+]

@@ -1,0 +1,95 @@
+"""Who may see what: one place, used by pages, search, feeds and the API.
+
+Security note: every channel that shows a thread (lists, thread page, similar and
+related threads, search, API) must go through these functions, so a restricted
+category can never leak through a side door.
+"""
+from sqlalchemy import and_, false, or_, true
+
+from .models import Category, Post, Thread
+
+
+def _is_member(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_moderator(user) -> bool:
+    """Moderators and admins."""
+    return _is_member(user) and user.is_moderator
+
+
+def category_clause(user):
+    """SQL condition on Category: the categories this user may read."""
+    if is_moderator(user):
+        return true()
+    if not _is_member(user):
+        return Category.visibility == "public"
+    group_ids = list(user.group_ids())
+    in_group = (
+        and_(Category.visibility == "group", Category.group_id.in_(group_ids))
+        if group_ids else false()
+    )
+    return or_(Category.visibility.in_(("public", "members")), in_group)
+
+
+def can_view_category(user, category) -> bool:
+    """True when this user may read threads in the category."""
+    if category.visibility == "public" or is_moderator(user):
+        return True
+    if not _is_member(user):
+        return False
+    if category.visibility == "members":
+        return True
+    return category.group_id is not None and category.group_id in user.group_ids()
+
+
+def thread_clause(user):
+    """SQL condition on Thread (joined to Category): threads this user may list or find."""
+    visible = and_(category_clause(user), Thread.deleted_at.is_(None))
+    if is_moderator(user):
+        return visible
+    if _is_member(user):
+        return and_(visible, or_(Thread.is_hidden.is_(False), Thread.author_id == user.id))
+    return and_(visible, Thread.is_hidden.is_(False))
+
+
+def visible_threads(user):
+    """A select() of Thread joined to Category, restricted to what this user may see."""
+    from sqlalchemy import select
+    return select(Thread).join(Thread.category).where(thread_clause(user))
+
+
+def can_view_thread(user, thread) -> bool:
+    """True when this user may open the thread page."""
+    if not can_view_category(user, thread.category):
+        return False
+    if is_moderator(user):
+        return True
+    if thread.is_deleted:
+        return False
+    if thread.is_hidden:
+        return _is_member(user) and thread.author_id == user.id
+    return True
+
+
+def can_view_post(user, post: Post) -> bool:
+    """True when this user may read the post's body (thread access is checked apart)."""
+    if is_moderator(user):
+        return True
+    if post.is_deleted:
+        return False
+    if post.is_hidden:
+        return _is_member(user) and post.author_id == user.id
+    return True
+
+
+def can_edit_post(user, post: Post) -> bool:
+    """Authors edit their own posts; moderators edit any."""
+    if not _is_member(user) or user.is_suspended:
+        return False
+    return is_moderator(user) or post.author_id == user.id
+
+
+def can_post(user) -> bool:
+    """Signed-in members who are not suspended may post."""
+    return _is_member(user) and not user.is_suspended

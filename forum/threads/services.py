@@ -1,0 +1,170 @@
+"""Thread and post services: plain values in, commit, DomainError out (STYLE habit 4)."""
+import re
+from datetime import datetime
+from typing import Iterable, Optional
+
+from sqlalchemy import func, select
+
+from ..domain import DomainError, NotAllowed
+from ..extensions import db
+from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
+from ..models._base import utcnow
+from .. import permissions
+
+TITLE_MIN, TITLE_MAX = 8, 200
+BODY_MIN, BODY_MAX = 1, 50_000
+MAX_TAGS = 8
+_TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
+
+
+def check_title(title: str) -> str:
+    """Strip and check the title length; raise DomainError on the title field."""
+    title = (title or "").strip()
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise DomainError(("title", f"Title must be {TITLE_MIN} to {TITLE_MAX} characters."))
+    return title
+
+
+def check_body(body: str) -> str:
+    """Check the post body length; raise DomainError on the body field."""
+    body = (body or "").strip()
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise DomainError(("body", f"Post must be {BODY_MIN} to {BODY_MAX:,} characters."))
+    return body
+
+
+def normalise_tags(raw: Iterable[str] | str) -> list[str]:
+    """Lowercase, hyphenated, de-duplicated tag names (at most MAX_TAGS)."""
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    names: list[str] = []
+    for item in raw:
+        name = _TAG_RE.sub("-", str(item).strip().lower()).strip("-")[:50]
+        if name and name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise DomainError(("tags", f"At most {MAX_TAGS} tags."))
+    return names
+
+
+def tags_for(names: list[str]) -> list[Tag]:
+    """Tag rows for the names, created when missing."""
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name) or Tag(name=name)
+        db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _check_can_post(user: User, category: Category) -> None:
+    if not permissions.can_post(user):
+        raise NotAllowed("Your account cannot post right now.")
+    if not permissions.can_view_category(user, category):
+        raise NotAllowed("You cannot post in this category.")
+
+
+def create_thread(author: User, category: Category, title: str, body: str, *,
+                  kind: str = "question", country: str = "", tags=(),
+                  commit: bool = True) -> Thread:
+    """Open a thread with its first post."""
+    _check_can_post(author, category)
+    if kind not in KINDS:
+        raise DomainError(("kind", "Choose question or experience."))
+    thread = Thread(
+        title=check_title(title), kind=kind, country=(country or "").strip()[:100],
+        category=category, author=author, tags=tags_for(normalise_tags(tags)),
+    )
+    thread.posts.append(Post(body=check_body(body), author=author, is_opening=True))
+    db.session.add(thread)
+    if commit:
+        db.session.commit()
+    return thread
+
+
+def reply(author: User, thread: Thread, body: str) -> Post:
+    """Add a reply to an open thread."""
+    _check_can_post(author, thread.category)
+    if thread.status == "closed" and not author.is_moderator:
+        raise DomainError(("body", "This thread is closed to new replies."))
+    if thread.is_deleted or not permissions.can_view_thread(author, thread):
+        raise NotAllowed("You cannot reply to this thread.")
+    post = Post(body=check_body(body), author=author, thread=thread)
+    db.session.add(post)
+    thread.reply_count = (thread.reply_count or 0) + 1
+    thread.last_activity_at = utcnow()
+    db.session.commit()
+    return post
+
+
+def edit_post(editor: User, post: Post, body: str, title: Optional[str] = None,
+              tags=None) -> Post:
+    """Change a post, keeping the previous version as a revision."""
+    if not permissions.can_edit_post(editor, post):
+        raise NotAllowed("You can only edit your own posts.")
+    body = check_body(body)
+    new_title = check_title(title) if (title is not None and post.is_opening) else None
+    thread = post.thread
+    old_title = thread.title if post.is_opening else None
+    if body == post.body and (new_title is None or new_title == old_title) and tags is None:
+        return post
+    db.session.add(PostRevision(post=post, editor=editor, body=post.body, title=old_title))
+    post.body = body
+    post.updated_at = utcnow()
+    if new_title is not None:
+        thread.title = new_title
+    if tags is not None and post.is_opening:
+        thread.tags = tags_for(normalise_tags(tags))
+    db.session.commit()
+    return post
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft-delete a post; deleting the opening post deletes the thread."""
+    if not permissions.can_edit_post(actor, post):
+        raise NotAllowed("You can only delete your own posts.")
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    if post.is_opening:
+        post.thread.deleted_at = post.deleted_at
+    else:
+        post.thread.reply_count = max(0, (post.thread.reply_count or 1) - 1)
+    db.session.commit()
+
+
+def restore_post(actor: User, post: Post) -> None:
+    """Moderators bring a soft-deleted post (and its thread) back."""
+    if not permissions.is_moderator(actor):
+        raise NotAllowed("Only moderators can restore posts.")
+    if post.deleted_at is None:
+        return
+    post.deleted_at = None
+    post.deleted_by_id = None
+    if post.is_opening:
+        post.thread.deleted_at = None
+    else:
+        post.thread.reply_count = (post.thread.reply_count or 0) + 1
+    db.session.commit()
+
+
+def count_replies(thread: Thread) -> int:
+    """Replies that are not deleted, counted in the database."""
+    return db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.thread_id == thread.id, Post.is_opening.is_(False), Post.deleted_at.is_(None)
+        )
+    )
+
+
+def parse_when(value) -> Optional[datetime]:
+    """An ISO-8601 timestamp (a trailing Z is accepted) as naive UTC, or None."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("created_at must be an ISO-8601 string")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        from datetime import timezone
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed

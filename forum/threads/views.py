@@ -1,0 +1,206 @@
+"""Thread views: thin — validate, call a service, flash, redirect."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import permissions
+from ..domain import DomainError, NotAllowed
+from ..extensions import db
+from ..forms_util import populate_errors
+from ..models import Category, Post, Thread
+from ..threads.importer import slugify
+from . import bp, queries, services
+from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
+
+
+def thread_url(thread: Thread, **kwargs) -> str:
+    """The canonical URL of a thread, with its slug."""
+    return url_for("threads.show", thread_id=thread.id, slug=slugify(thread.title)[:80], **kwargs)
+
+
+@bp.app_template_global()
+def url_for_thread(thread: Thread, **kwargs) -> str:
+    """Template helper for thread_url."""
+    return thread_url(thread, **kwargs)
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _listing(template: str, category=None):
+    filters = queries.ThreadFilters.from_args(request.args, category)
+    pagination = queries.list_threads(
+        current_user, filters, _page(), current_app.config["THREADS_PER_PAGE"])
+    return render_template(template, pagination=pagination, filters=filters,
+                           category=category, countries=queries.countries(current_user))
+
+
+@bp.route("/")
+def index():
+    """Latest threads, filtered and paginated."""
+    return _listing("threads/index.html")
+
+
+@bp.route("/c/<slug>")
+def category(slug):
+    """One category's threads."""
+    cat = db.first_or_404(select(Category).where(Category.slug == slug))
+    if not permissions.can_view_category(current_user, cat):
+        abort(404 if not current_user.is_authenticated else 403)
+    return _listing("threads/category.html", cat)
+
+
+def get_thread_or_404(thread_id: int) -> Thread:
+    """The thread, or 404 when it does not exist or this user may not see it."""
+    thread = db.get_or_404(Thread, thread_id)
+    if not permissions.can_view_thread(current_user, thread):
+        # Security: a restricted thread answers exactly like a missing one.
+        abort(404)
+    return thread
+
+
+@bp.route("/threads/<int:thread_id>")
+@bp.route("/threads/<int:thread_id>/<slug>")
+def show(thread_id, slug=None):
+    """A thread with its posts, paginated."""
+    thread = get_thread_or_404(thread_id)
+    posts = queries.thread_posts(current_user, thread, _page(),
+                                 current_app.config["POSTS_PER_PAGE"])
+    return render_template("threads/show.html", thread=thread, posts=posts,
+                           reply_form=ReplyForm(), confirm_form=ConfirmForm())
+
+
+def _category_choices():
+    cats = db.session.scalars(select(Category).where(permissions.category_clause(current_user))
+                              .order_by(Category.position, Category.name))
+    return [(c.id, c.name) for c in cats]
+
+
+@bp.route("/threads/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Compose a thread; 'Check for similar threads' shows suggestions before posting."""
+    form = ThreadForm()
+    form.category.choices = [(0, "Choose a category…")] + _category_choices()
+    if request.method == "GET" and request.args.get("category"):
+        cat = db.session.scalar(select(Category).where(Category.slug == request.args["category"]))
+        form.category.data = cat.id if cat else 0
+    if not permissions.can_post(current_user):
+        flash("Your account is suspended and cannot post right now.", "error")
+    elif form.validate_on_submit() and not form.check.data:
+        try:
+            thread = services.create_thread(
+                current_user, db.get_or_404(Category, form.category.data), form.title.data,
+                form.body.data, kind=form.kind.data, country=form.country.data,
+                tags=form.tags.data or "")
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash("Your thread is posted.", "success")
+            return redirect(thread_url(thread, new=1))
+    return render_template("threads/new.html", form=form,
+                           similar=_similar_for_form(form) if form.check.data else None)
+
+
+def _similar_for_form(form):
+    """Suggestions for the no-JavaScript 'check' step; filled in by the search seam."""
+    finder = current_app.extensions.get("similar_finder")
+    if finder is None:
+        return []
+    return finder(current_user, form.title.data or "", form.body.data or "")
+
+
+@bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
+@login_required
+def reply(thread_id):
+    """Post a reply; on error, the thread page comes back with the text intact."""
+    thread = get_thread_or_404(thread_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = services.reply(current_user, thread, form.body.data)
+        except NotAllowed:
+            abort(403)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash("Your reply is posted.", "success")
+            last = -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"])
+            return redirect(thread_url(thread, page=last) + f"#post-{post.id}")
+    posts = queries.thread_posts(current_user, thread, _page(),
+                                 current_app.config["POSTS_PER_PAGE"])
+    return render_template("threads/show.html", thread=thread, posts=posts,
+                           reply_form=form, confirm_form=ConfirmForm()), 400
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.get_or_404(Post, post_id)
+    get_thread_or_404(post.thread_id)
+    return post
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id):
+    """Edit a post; the previous version is kept in its history."""
+    post = _post_or_404(post_id)
+    if not permissions.can_edit_post(current_user, post):
+        abort(403)
+    form = EditPostForm(obj=post)
+    if request.method == "GET" and post.is_opening:
+        form.title.data, form.tags.data = post.thread.title, ", ".join(post.thread.tag_names)
+    if form.validate_on_submit():
+        try:
+            services.edit_post(current_user, post, form.body.data,
+                               title=form.title.data if post.is_opening else None,
+                               tags=form.tags.data if post.is_opening else None)
+        except NotAllowed:
+            abort(403)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(thread_url(post.thread) + f"#post-{post.id}")
+    return render_template("threads/edit.html", form=form, post=post)
+
+
+@bp.route("/posts/<int:post_id>/history")
+def history(post_id):
+    """Every earlier version of a post."""
+    post = _post_or_404(post_id)
+    if not permissions.can_view_post(current_user, post):
+        abort(404)
+    return render_template("threads/history.html", post=post)
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@login_required
+def delete(post_id):
+    """Soft-delete a post (the author's own, or any for moderators)."""
+    post = _post_or_404(post_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_post(current_user, post)
+    except NotAllowed:
+        abort(403)
+    flash("The post is deleted. A moderator can restore it.", "success")
+    if post.is_opening and not current_user.is_moderator:
+        return redirect(url_for("threads.index"))
+    return redirect(thread_url(post.thread))
+
+
+@bp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@login_required
+def restore(post_id):
+    """Moderators restore a soft-deleted post."""
+    post = _post_or_404(post_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.restore_post(current_user, post)
+    except NotAllowed:
+        abort(403)
+    flash("The post is restored.", "success")
+    return redirect(thread_url(post.thread) + f"#post-{post.id}")

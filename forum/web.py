@@ -1,0 +1,62 @@
+"""Template helpers, context and response headers shared by every page."""
+from datetime import datetime
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import markup, permissions
+from .extensions import db
+from .models import Category
+from .models._base import utcnow
+
+# A strict policy is possible because no page has inline script or style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app) -> None:
+    """Register filters, globals and headers."""
+    app.jinja_env.filters["markdown"] = markup.render
+    app.jinja_env.filters["snippet"] = markup.snippet
+    app.jinja_env.filters["timeago"] = timeago
+    app.jinja_env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
+    app.jinja_env.globals["permissions"] = permissions
+    app.context_processor(_nav_categories)
+    app.after_request(_security_headers)
+
+
+def timeago(when: datetime) -> str:
+    """'3 days ago' style wording for a naive UTC datetime."""
+    if when is None:
+        return ""
+    seconds = int((utcnow() - when).total_seconds())
+    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400),
+                       ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n > 1 else ''} ago"
+    return "just now"
+
+
+def _nav_categories():
+    """The categories the current user may read, for navigation and forms."""
+    def categories():
+        return db.session.scalars(
+            select(Category).where(permissions.category_clause(current_user))
+            .order_by(Category.position, Category.name)
+        ).all()
+    return {"nav_categories": categories}
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,158 @@
+"""What a thread's text is: the strings that get embedded and indexed.
+
+The recipe was chosen by measurement on SemEval-2016 Task 3 (see
+``benchmarks/README.md``, "Thread-text ablation"):
+
+* ``main``    = title + first post body (Markdown stripped), the same shape as
+  a query (title + body of the question being asked), so the two compare well.
+* ``replies`` = the accepted answer, then the first replies, concatenated and
+  trimmed to the model window. Answers restate the question in other words,
+  which is where a paraphrase of the question is often found.
+
+Tags and category go to the lexical index only: they did not help the dense
+vector in the ablation and, unlike replies, a query never carries them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+# Bump when the composition below changes: stored vectors whose text digest
+# no longer matches are re-encoded, and the index manifest names the recipe.
+RECIPE_VERSION = "t1"
+
+# all-MiniLM-L6-v2 reads 256 word pieces; English forum text averages about
+# 1.3 pieces per whitespace word, so ~190 words fill the window. Trimming here
+# (instead of letting the tokenizer cut) keeps the stored text, and so its
+# digest, equal to what the model actually reads.
+MAX_WORDS = 190
+MAX_REPLIES = 5
+REPLY_WORDS = 60
+
+_FENCE = re.compile(r"^\s*(```|~~~).*$", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)(]|\([^)]*\))*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
+_HTML = re.compile(r"</?[A-Za-z][^>]*>")
+_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)", re.MULTILINE)
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1")
+_BACKTICKS = re.compile(r"`+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ThreadDoc:
+    """A thread as the search layer sees it: plain values, no ORM objects."""
+
+    thread_id: int
+    title: str
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    replies: tuple[str, ...] = field(default=())  # accepted answer first, then by date
+
+
+def strip_markdown(text: str) -> str:
+    """Return the readable text of a Markdown string (markup removed, code kept).
+
+    Args:
+        text: Markdown source, as a user typed it.
+
+    Returns:
+        Plain text on one line with single spaces.
+    """
+    if not text:
+        return ""
+    text = _FENCE.sub(" ", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _HTML.sub(" ", text)
+    text = _RULE.sub(" ", text)
+    text = _LINE_MARK.sub("", text)
+    for _ in range(2):  # nested emphasis such as ***bold italic***
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _BACKTICKS.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def trim_words(text: str, max_words: int) -> str:
+    """Return at most ``max_words`` whitespace-separated words of ``text``."""
+    words = text.split()
+    return " ".join(words[:max_words])
+
+
+def join_title_body(title: str, body: str, max_words: int = MAX_WORDS) -> str:
+    """Compose "title. body" (body Markdown-stripped), trimmed to the model window.
+
+    Args:
+        title: Thread or question title.
+        body: First post body in Markdown.
+        max_words: Word budget for the whole text.
+
+    Returns:
+        The text to embed for a thread's main vector or for a query.
+    """
+    title = _SPACE.sub(" ", title or "").strip()
+    body = strip_markdown(body or "")
+    if title and body and title[-1] not in ".?!:":
+        title += "."
+    return trim_words(f"{title} {body}".strip(), max_words)
+
+
+def replies_text(
+    replies: tuple[str, ...] | list[str],
+    max_replies: int = MAX_REPLIES,
+    reply_words: int = REPLY_WORDS,
+    max_words: int = MAX_WORDS,
+) -> str:
+    """Concatenate the first replies, each trimmed, to fit the model window.
+
+    Args:
+        replies: Reply bodies in Markdown, accepted answer first.
+        max_replies: How many replies to read.
+        reply_words: Word budget per reply, so one long reply cannot crowd out the rest.
+        max_words: Word budget for the whole text.
+
+    Returns:
+        The text to embed for a thread's replies vector ("" when there are none).
+    """
+    parts = [trim_words(strip_markdown(r), reply_words) for r in replies[:max_replies]]
+    return trim_words(" ".join(p for p in parts if p), max_words)
+
+
+def thread_texts(doc: ThreadDoc) -> dict[str, str]:
+    """Return the texts to embed for a thread, by field name ("main", "replies").
+
+    Args:
+        doc: The thread.
+
+    Returns:
+        A dict with "main" always present and "replies" only when there is reply text.
+    """
+    texts = {"main": join_title_body(doc.title, doc.body)}
+    replies = replies_text(doc.replies)
+    if replies:
+        texts["replies"] = replies
+    return texts
+
+
+def lexical_text(doc: ThreadDoc) -> str:
+    """Return the text the BM25 index sees for a thread (title, body, tags, category)."""
+    extras = " ".join([*doc.tags, doc.category or ""])
+    return f"{doc.title} {strip_markdown(doc.body)} {extras}".strip()
+
+
+def query_text(title: str, body: str = "") -> str:
+    """Return the text to embed for a query (same shape as a thread's main text)."""
+    return join_title_body(title, body)
+
+
+def text_digest(text: str) -> str:
+    """Return the SHA-256 hex digest of ``text`` (UTF-8), to detect unchanged text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
