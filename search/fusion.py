@@ -35,24 +35,26 @@ def zscore(scores: Scores) -> dict[int, float]:
 
 
 def weighted_zscore_fusion(dense: Scores, lexical: Scores, lexical_weight: float) -> dict[int, float]:
-    """Fuse two score maps over the same pool: (1 - w) * z(dense) + w * z(lexical).
+    """Fuse two score maps: (1 - w) * z(dense) + w * z(lexical), over the union of ids.
 
     Z-normalisation puts cosine similarities (~0.2-0.9) and BM25 scores
-    (unbounded, query-length dependent) on one scale per query, which keeps
-    the score margins that rank-only fusion throws away.
+    (unbounded, query-length dependent) on one scale per query, and keeps the
+    score margins that rank-only fusion (RRF) throws away.
 
     Args:
-        dense: ``{id: cosine}``.
-        lexical: ``{id: BM25}``; ids absent here score as the pool's lowest.
+        dense: ``{id: cosine}``; an id missing here (no vector) gets the lowest dense score.
+        lexical: ``{id: BM25}``; an id missing here shares no term and scores 0.
         lexical_weight: w in [0, 1].
 
     Returns:
-        ``{id: fused score}`` for every id in ``dense``.
+        ``{id: fused score}``.
     """
-    z_dense = zscore(dense)
-    z_lex = zscore({doc: lexical.get(doc, 0.0) for doc in dense})
+    ids = list(dict.fromkeys([*dense, *lexical]))
+    floor = min(dense.values(), default=0.0)
+    z_dense = zscore({i: dense.get(i, floor) for i in ids})
+    z_lex = zscore({i: lexical.get(i, 0.0) for i in ids})
     w = lexical_weight
-    return {doc: (1.0 - w) * z_dense[doc] + w * z_lex[doc] for doc in dense}
+    return {i: (1.0 - w) * z_dense[i] + w * z_lex[i] for i in ids}
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:

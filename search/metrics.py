@@ -58,14 +58,15 @@ def ndcg(ranking: Sequence[str], qrels: Mapping[str, int], k: int = 10) -> float
 
     Args:
         ranking: Document ids, best first.
-        qrels: Graded judgements, used as linear gains (trec_eval/BEIR convention).
+        qrels: Graded judgements; a grade g gains 2**g - 1 (Burges et al. 2005),
+            which reproduces the dataset README's reference figures.
         k: Cut-off.
 
     Returns:
         nDCG@k in [0, 1]; 0 when no document has a positive grade.
     """
-    gains = [max(qrels.get(doc, 0), 0) for doc in ranking[:k]]
-    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
+    gains = [2.0 ** max(qrels.get(doc, 0), 0) - 1.0 for doc in ranking[:k]]
+    ideal = sorted((2.0**g - 1.0 for g in qrels.values() if g > 0), reverse=True)[:k]
     ideal_dcg = _dcg(ideal)
     return _dcg(gains) / ideal_dcg if ideal_dcg > 0 else 0.0
 

@@ -88,7 +88,7 @@ def trim_words(text: str, max_words: int) -> str:
 
 
 def join_title_body(title: str, body: str, max_words: int = MAX_WORDS) -> str:
-    """Compose "title. body" (body Markdown-stripped), trimmed to the model window.
+    """Compose "title body" (body Markdown-stripped), trimmed to the model window.
 
     Args:
         title: Thread or question title.
@@ -100,8 +100,6 @@ def join_title_body(title: str, body: str, max_words: int = MAX_WORDS) -> str:
     """
     title = _SPACE.sub(" ", title or "").strip()
     body = strip_markdown(body or "")
-    if title and body and title[-1] not in ".?!:":
-        title += "."
     return trim_words(f"{title} {body}".strip(), max_words)
 
 

@@ -1,6 +1,7 @@
 """The models, split by domain; import them from here."""
 from .content import (
     KINDS, STATUSES, VISIBILITIES, Bookmark, Category, Post, PostRevision, Tag, Thread, Vote,
+    thread_tags,
 )
 from .moderation import (
     FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag, Notification,
@@ -12,5 +13,5 @@ __all__ = [
     "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES",
     "AuditLog", "Bookmark", "Category", "FeaturedPractice", "FeaturedRevision", "Flag",
     "Group", "IndexChange", "Notification", "Post", "PostRevision", "Tag", "Thread",
-    "ThreadEmbedding", "User", "Vote", "group_members",
+    "ThreadEmbedding", "User", "Vote", "group_members", "thread_tags",
 ]

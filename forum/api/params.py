@@ -1,0 +1,105 @@
+"""Validation of API input: every bad value becomes a 400 with a clear message."""
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..finder import SearchFilters
+from ..models import Category
+
+TITLE_MAX = 300
+BODY_MAX = 50_000
+QUERY_MAX = 1_000
+
+
+class BadRequest(Exception):
+    """Input the API cannot use; the message goes back to the client."""
+
+
+def text(data: dict, key: str, max_len: int) -> str:
+    """A string field (absent = empty) no longer than max_len."""
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"'{key}' must be a string.")
+    if len(value) > max_len:
+        raise BadRequest(f"'{key}' is too long (at most {max_len:,} characters).")
+    return value
+
+
+def integer(data: dict, key: str, default: int, low: int, high: Optional[int]) -> int:
+    """An integer field within [low, high]; numeric strings are accepted (query strings)."""
+    value: Any = data.get(key, default)
+    if isinstance(value, bool):
+        raise BadRequest(f"'{key}' must be an integer.")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.lstrip("-").isdigit():
+            raise BadRequest(f"'{key}' must be an integer.")
+        value = int(value)
+    if not isinstance(value, int):
+        raise BadRequest(f"'{key}' must be an integer.")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise BadRequest(f"'{key}' must be {bounds}.")
+    return value
+
+
+def category(data: dict, key: str = "category") -> Optional[Category]:
+    """A category named by slug, name or id; unknown ones are a 400."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise BadRequest(f"'{key}' must be a category slug or id.")
+    stmt = select(Category)
+    if isinstance(value, int) or str(value).isdigit():
+        found = db.session.scalar(stmt.where(Category.id == int(value)))
+    else:
+        found = db.session.scalar(stmt.where((Category.slug == value) | (Category.name == value)))
+    if found is None:
+        raise BadRequest(f"Unknown category {value!r}.")
+    return found
+
+
+def choice(data: dict, key: str, allowed: tuple) -> str:
+    """One of the allowed strings, or empty."""
+    value = text(data, key, 50)
+    if value and value not in allowed:
+        raise BadRequest(f"'{key}' must be one of: {', '.join(allowed)}.")
+    return value
+
+
+def date(data: dict, key: str) -> Optional[datetime]:
+    """A YYYY-MM-DD date, or None."""
+    value = text(data, key, 10)
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise BadRequest(f"'{key}' must be a date like 2025-01-31.") from None
+
+
+def flag(data: dict, key: str) -> bool:
+    """A boolean (true/false, 1/0, yes/no)."""
+    value = data.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false",
+                                                     "no", "off", ""):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise BadRequest(f"'{key}' must be true or false.")
+
+
+def search_filters(data: dict) -> SearchFilters:
+    """Every filter of the search API and page."""
+    return SearchFilters(
+        category=category(data), tag=text(data, "tag", 50).strip().lower(),
+        country=text(data, "country", 100).strip(),
+        kind=choice(data, "kind", ("question", "experience")),
+        status=choice(data, "status", ("open", "solved", "closed", "unanswered")),
+        featured=flag(data, "featured"), since=date(data, "since"), until=date(data, "until"),
+    )

@@ -1,0 +1,59 @@
+"""`flask search evaluate DIR`: measure similar-thread quality through the forum's own paths.
+
+The folder's threads.jsonl is imported into a temporary instance with the same
+importer as `threads import`, and every query runs through
+indexing.similar_threads — the function behind /api/v1/similar — as a guest.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+
+from search.evaluation import RETRIEVAL_DEPTH, evaluate, format_table, load_dataset
+
+
+def run_evaluation(directory: str, modes, echo=print) -> str:
+    """Import, index and evaluate; return the results table."""
+    from . import create_app
+    from .extensions import db
+    from .indexing import get_service, similar_threads
+    from .models import Thread
+    from .threads.importer import import_lines
+
+    dataset = load_dataset(directory)
+    with tempfile.TemporaryDirectory(prefix="headstart-eval-") as tmp:
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(tmp, "eval.sqlite"),
+            "SEARCH_INDEX_DIR": os.path.join(tmp, "search"),
+            "SECRET_KEY": "evaluation-only",
+            "SEARCH_MODEL": app_config_value("SEARCH_MODEL"),
+        })
+        with app.app_context():
+            db.create_all()
+            lines = (Path(directory) / "threads.jsonl").read_text(encoding="utf-8").splitlines()
+            report = import_lines(lines)
+            echo(f"Imported {report.created} threads ({len(report.errors)} failed).")
+            get_service().engine_ready()
+            ids = {ext: tid for tid, ext in db.session.execute(
+                select(Thread.id, Thread.external_id))}
+            to_ext = {tid: ext for ext, tid in ids.items()}
+            guest = AnonymousUserMixin()
+
+            def run_query(query, mode, candidates):
+                restrict = [ids[c] for c in candidates if c in ids] if candidates is not None else None
+                limit = len(restrict) if restrict is not None else RETRIEVAL_DEPTH
+                hits = similar_threads(guest, query.title, query.text, limit=max(limit, 1),
+                                       mode=mode, candidate_ids=restrict)
+                return [to_ext[h.thread.id] for h in hits]
+
+            results = evaluate(run_query, dataset, [m.strip() for m in modes])
+            db.session.remove()
+            db.engine.dispose()
+    return format_table(results, title=f"{dataset.name} ({len(dataset.queries)} queries)")
+
+
+def app_config_value(key: str):
+    """The operator's setting for key from the environment (the evaluation uses the same model)."""
+    return os.environ.get(key) or None

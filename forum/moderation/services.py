@@ -1,0 +1,134 @@
+"""Moderation of threads and posts: plain values in, commit, DomainError out; all audited."""
+from datetime import datetime
+from typing import Optional
+
+from .. import permissions
+from ..domain import DomainError, NotAllowed
+from ..extensions import db
+from ..models import Category, Post, Thread, User
+from ..models._base import utcnow
+from ..threads.services import normalise_tags, tags_for
+from . import audit
+
+PIN_SCOPES = ("category", "site")
+
+
+def require_moderator(user: User) -> None:
+    """Raise NotAllowed unless the user is an active moderator or admin."""
+    if not permissions.is_moderator(user) or user.is_suspended:
+        raise NotAllowed("Only moderators can do that.")
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(("reason", "Give a reason: the author will see it."))
+    return reason[:500]
+
+
+def pin_thread(moderator: User, thread: Thread, scope: str,
+               until: Optional[datetime] = None, reason: str = "") -> None:
+    """Pin a thread at the top of its category or of the whole site, until a date or not."""
+    require_moderator(moderator)
+    if scope not in PIN_SCOPES:
+        raise DomainError(("scope", "Pin to the category or to the whole site."))
+    if until is not None and until <= utcnow():
+        raise DomainError(("until", "The end of the pin must be in the future."))
+    thread.pinned_scope, thread.pinned_until = scope, until
+    ends = f"; until {until:%Y-%m-%d}" if until else ""
+    audit.record(moderator, "thread.pin", "thread", thread.id, reason, f"scope {scope}{ends}")
+    db.session.commit()
+
+
+def unpin_thread(moderator: User, thread: Thread, reason: str = "") -> None:
+    """Take a thread off the top of the lists."""
+    require_moderator(moderator)
+    thread.pinned_scope, thread.pinned_until = None, None
+    audit.record(moderator, "thread.unpin", "thread", thread.id, reason)
+    db.session.commit()
+
+
+def close_thread(moderator: User, thread: Thread, reason: str = "") -> None:
+    """Close a thread to new replies."""
+    require_moderator(moderator)
+    if thread.status == "closed":
+        raise DomainError((None, "The thread is closed already."))
+    thread.status = "closed"
+    audit.record(moderator, "thread.close", "thread", thread.id, reason)
+    db.session.commit()
+
+
+def reopen_thread(moderator: User, thread: Thread, reason: str = "") -> None:
+    """Reopen a closed thread (solved again when it has an accepted answer)."""
+    require_moderator(moderator)
+    if thread.status != "closed":
+        raise DomainError((None, "The thread is not closed."))
+    thread.status = "solved" if thread.accepted_post_id else "open"
+    details = f"was a duplicate of thread {thread.duplicate_of_id}" if thread.duplicate_of_id else ""
+    thread.duplicate_of_id = None
+    audit.record(moderator, "thread.reopen", "thread", thread.id, reason, details)
+    db.session.commit()
+
+
+def hide_thread(moderator: User, thread: Thread, reason: str) -> None:
+    """Hide a thread from everyone but its author and the moderators; tell the author why."""
+    require_moderator(moderator)
+    thread.is_hidden, thread.hidden_reason = True, _reason_required(reason)
+    audit.notify(thread.author_id, f"Your thread “{thread.title}” was hidden by a moderator: "
+                 f"{thread.hidden_reason}", audit.thread_path(thread))
+    audit.record(moderator, "thread.hide", "thread", thread.id, thread.hidden_reason)
+    db.session.commit()
+
+
+def unhide_thread(moderator: User, thread: Thread, reason: str = "") -> None:
+    """Show a hidden thread again and tell its author."""
+    require_moderator(moderator)
+    thread.is_hidden, thread.hidden_reason = False, ""
+    audit.notify(thread.author_id, f"Your thread “{thread.title}” is visible again.",
+                 audit.thread_path(thread))
+    audit.record(moderator, "thread.unhide", "thread", thread.id, reason)
+    db.session.commit()
+
+
+def hide_post(moderator: User, post: Post, reason: str, commit: bool = True) -> None:
+    """Hide a post's body from others; the author sees it with the reason."""
+    require_moderator(moderator)
+    post.is_hidden, post.hidden_reason = True, _reason_required(reason)
+    audit.notify(post.author_id, f"Your post in “{post.thread.title}” was hidden by a "
+                 f"moderator: {post.hidden_reason}", audit.thread_path(post.thread, post))
+    audit.record(moderator, "post.hide", "post", post.id, post.hidden_reason)
+    if commit:
+        db.session.commit()
+
+
+def unhide_post(moderator: User, post: Post, reason: str = "", commit: bool = True) -> None:
+    """Show a hidden post again and tell its author."""
+    require_moderator(moderator)
+    post.is_hidden, post.hidden_reason = False, ""
+    audit.notify(post.author_id, f"Your post in “{post.thread.title}” is visible again.",
+                 audit.thread_path(post.thread, post))
+    audit.record(moderator, "post.unhide", "post", post.id, reason)
+    if commit:
+        db.session.commit()
+
+
+def move_thread(moderator: User, thread: Thread, category: Category, reason: str = "") -> None:
+    """Move a thread to another category; its visibility follows the new category at once."""
+    require_moderator(moderator)
+    if category.id == thread.category_id:
+        raise DomainError(("category", "The thread is in that category already."))
+    details = f"from {thread.category.name} to {category.name}"
+    # The search index follows through the change log that forum.indexing reads.
+    thread.category = category
+    audit.record(moderator, "thread.move", "thread", thread.id, reason, details)
+    db.session.commit()
+
+
+def set_tags(moderator: User, thread: Thread, tags: str, reason: str = "") -> None:
+    """Replace a thread's tags."""
+    require_moderator(moderator)
+    names = normalise_tags(tags or "")
+    details = f"from [{', '.join(thread.tag_names)}] to [{', '.join(names)}]"
+    thread.tags = tags_for(names)
+    audit.record(moderator, "thread.tags", "thread", thread.id, reason, details)
+    db.session.commit()

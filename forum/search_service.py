@@ -1,0 +1,288 @@
+"""IndexService: one process's search engine, rebuilt from and kept in step with the database."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from search.embedder import Embedder, EmbedderUnavailable
+from search.engine import EngineConfig, FieldVector, SearchEngine
+from search.text import ThreadDoc
+
+from .extensions import db
+from .models import IndexChange, Thread, ThreadEmbedding
+
+log = logging.getLogger(__name__)
+
+FIELDS = {"main": 0, "replies": 1}  # stored as ThreadEmbedding.part
+PARTS = {v: k for k, v in FIELDS.items()}
+BATCH = 256
+# Re-read this many change ids behind the last one applied: with concurrent writers an
+# id can commit after a larger one (PostgreSQL sequences); re-applying is harmless.
+LOOKBACK_IDS = 200
+MAX_REPLIES = 5
+
+# One model per process, shared by every app (and every test app) that asks for it.
+_EMBEDDERS: dict[tuple, Embedder | Exception] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def load_embedder(model: Optional[str], sha256: Optional[str]) -> tuple[Optional[Embedder], str]:
+    """The process-wide embedder for this model, or (None, reason) when it cannot load."""
+    key = (model, sha256)
+    with _EMBEDDERS_LOCK:
+        if key not in _EMBEDDERS:
+            try:
+                _EMBEDDERS[key] = Embedder(model, expected_sha256=sha256)
+            except EmbedderUnavailable as exc:
+                log.error("Embedding model unavailable, lexical search only: %s", exc)
+                _EMBEDDERS[key] = exc
+        found = _EMBEDDERS[key]
+    if isinstance(found, Exception):
+        return None, str(found)
+    return found, ""
+
+
+def indexable():
+    """Threads that belong in the index: not deleted, not hidden (restricted ones are
+    indexed and filtered per user after retrieval)."""
+    return select(Thread).where(Thread.deleted_at.is_(None), Thread.is_hidden.is_(False))
+
+
+def to_doc(thread: Thread) -> ThreadDoc:
+    """The search layer's plain view of a thread: visible posts only."""
+    visible = [p for p in thread.posts if not p.is_opening and p.deleted_at is None
+               and not p.is_hidden]
+    accepted = [p for p in visible if p.id == thread.accepted_post_id]
+    replies = accepted + [p for p in visible if p.id != thread.accepted_post_id]
+    opening = thread.opening_post
+    return ThreadDoc(
+        thread_id=thread.id, title=thread.title, body=opening.body if opening else "",
+        tags=tuple(thread.tag_names), category=thread.category.name,
+        replies=tuple(p.body for p in replies[:MAX_REPLIES]),
+    )
+
+
+class IndexService:
+    """Lazily started engine for one app: load or rebuild, then follow the change log."""
+
+    def __init__(self, app):
+        from .indexing import Throttle, index_path
+
+        self.app = app
+        self.directory = index_path(app)
+        self.engine: Optional[SearchEngine] = None
+        self.unavailable_reason = ""
+        self.last_change_id = 0
+        self._seen: set[int] = set()
+        self._lock = threading.RLock()
+        self._save_throttle = Throttle(app.config.get("SEARCH_SAVE_INTERVAL", 30))
+        self.started = False
+        self.loaded_from_disk = False
+
+    # ------------------------------------------------------------ lifecycle
+    def engine_ready(self) -> SearchEngine:
+        """Start the engine on first use, then catch up with the database."""
+        with self._lock:
+            if not self.started:
+                self._start()
+            self.catch_up()
+            return self.engine
+
+    def _start(self) -> None:
+        cfg = self.app.config
+        embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"))
+        self.unavailable_reason = reason
+        self.engine = SearchEngine(embedder, EngineConfig())
+        self.last_change_id = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        manifest = self.engine.load(self.directory) if embedder else None
+        self.loaded_from_disk = manifest is not None
+        if manifest is not None:
+            # Vectors are current up to the manifest's change; BM25 is rebuilt from text.
+            self.last_change_id = int(manifest.get("last_change_id", 0))
+            self._index_all(dense=False)
+        else:
+            self._index_all(dense=True)
+            self.save()
+            # Everything up to now is in the fresh index: no need to replay the window.
+            self._seen = set(db.session.scalars(select(IndexChange.id).where(
+                IndexChange.id > self.last_change_id - LOOKBACK_IDS)))
+        self.started = True
+
+    def request_catch_up(self) -> None:
+        """Called after a commit in this process: apply the new changes now."""
+        try:
+            with self._lock:
+                self.catch_up()
+        except Exception:  # the commit already happened; the log will be replayed later
+            log.exception("Index catch-up failed; it will be retried on the next query")
+
+    def catch_up(self) -> int:
+        """Apply change-log rows this process has not applied yet; returns how many threads."""
+        if not self.started:
+            return 0
+        rows = db.session.execute(
+            select(IndexChange.id, IndexChange.thread_id)
+            .where(IndexChange.id > self.last_change_id - LOOKBACK_IDS)
+        ).all()
+        fresh = [(cid, tid) for cid, tid in rows if cid not in self._seen
+                 and cid > self.last_change_id - LOOKBACK_IDS]
+        if not fresh:
+            return 0
+        self.apply({tid for _, tid in fresh})
+        self._seen.update(cid for cid, _ in fresh)
+        self.last_change_id = max(self.last_change_id, max(cid for cid, _ in fresh))
+        self._seen = {c for c in self._seen if c > self.last_change_id - LOOKBACK_IDS}
+        if self._save_throttle.ready():
+            self.save()
+        return len({tid for _, tid in fresh})
+
+    # ------------------------------------------------------------ indexing
+    def apply(self, thread_ids: Iterable[int], reencode: bool = False) -> None:
+        """Bring these threads' index entries in line with the database."""
+        ids = sorted(set(thread_ids))
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            threads = self._load(indexable().where(Thread.id.in_(chunk)))
+            keep = {t.id for t in threads}
+            for gone in set(chunk) - keep:
+                self.engine.remove(gone)
+            self._upsert(threads, dense=True, reencode=reencode)
+
+    def _index_all(self, dense: bool, reencode: bool = False,
+                   progress: Optional[Callable[[int], None]] = None) -> int:
+        ids = list(db.session.scalars(indexable().with_only_columns(Thread.id)
+                                      .order_by(Thread.id)))
+        for start in range(0, len(ids), BATCH):
+            threads = self._load(indexable().where(Thread.id.in_(ids[start:start + BATCH])))
+            self._upsert(threads, dense=dense, reencode=reencode)
+            if progress:
+                progress(len(threads))
+        return len(ids)
+
+    def _load(self, stmt) -> list[Thread]:
+        return list(db.session.scalars(stmt.options(
+            selectinload(Thread.posts), selectinload(Thread.tags), selectinload(Thread.category))))
+
+    def _upsert(self, threads: list[Thread], dense: bool, reencode: bool = False) -> None:
+        if not threads:
+            return
+        docs = [to_doc(t) for t in threads]
+        if not dense or self.engine.embedder is None:
+            self.engine.upsert_many(docs, dense=False)
+            return
+        stored = None if reencode else self._stored_vectors([d.thread_id for d in docs])
+        fields = self.engine.embed_threads(docs, [stored.get(d.thread_id) for d in docs]
+                                           if stored else None)
+        self._store_vectors(docs, fields, stored or {})
+        self.engine.upsert_many(docs, fields)
+
+    def _stored_vectors(self, ids: list[int]) -> dict[int, dict]:
+        """{thread_id: {field: (digest, vector)}} kept in the database for this model."""
+        model_id = self.engine.embedder.model_id
+        out: dict[int, dict] = {}
+        for row in db.session.scalars(select(ThreadEmbedding).where(
+                ThreadEmbedding.thread_id.in_(ids), ThreadEmbedding.model_id == model_id)):
+            vec = np.frombuffer(row.vector, dtype=np.float32)
+            out.setdefault(row.thread_id, {})[PARTS.get(row.part, "?")] = (row.text_digest, vec)
+        return out
+
+    def _store_vectors(self, docs, fields: list[dict[str, FieldVector]], stored: dict) -> None:
+        """Write new or changed vectors in a session of their own (after the user's commit)."""
+        model_id = self.engine.embedder.model_id
+        changed = []
+        for doc, by_field in zip(docs, fields):
+            kept = stored.get(doc.thread_id, {})
+            if set(kept) != set(by_field) or any(kept[n][0] != fv.digest
+                                                 for n, fv in by_field.items() if n in kept):
+                changed.append((doc.thread_id, by_field))
+        if not changed:
+            return
+        with Session(db.engine) as session:
+            session.execute(delete(ThreadEmbedding).where(
+                ThreadEmbedding.thread_id.in_([tid for tid, _ in changed])))
+            for tid, by_field in changed:
+                for name, fv in by_field.items():
+                    session.add(ThreadEmbedding(
+                        thread_id=tid, part=FIELDS[name], model_id=model_id,
+                        text_digest=fv.digest, vector=np.asarray(fv.vector, np.float32).tobytes()))
+            session.commit()
+
+    # ------------------------------------------------------------ operations
+    def save(self) -> None:
+        """Write the vector index with the change it reflects (no-op when lexical only)."""
+        if self.engine is None or self.engine.embedder is None:
+            return
+        try:
+            self.engine.save(self.directory, last_change_id=self.last_change_id)
+        except OSError:
+            log.exception("Could not save the vector index; it stays in memory")
+
+    def reindex(self, reencode: bool = False, progress=None) -> int:
+        """Rebuild both indexes from the database (stored vectors unless reencode)."""
+        with self._lock:
+            if not self.started:
+                self._start()
+            self.last_change_id = db.session.scalar(select(func.max(IndexChange.id))) or 0
+            cfg = self.engine.config
+            self.engine = SearchEngine(self.engine.embedder, cfg)
+            count = self._index_all(dense=True, reencode=reencode, progress=progress)
+            self.save()
+            return count
+
+    def status(self) -> dict:
+        """Model, counts, index kind and freshness."""
+        engine = self.engine_ready()
+        latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        return {
+            "model": engine.embedder.model_id if engine.embedder else None,
+            "mode": "lexical only" if engine.lexical_only else "hybrid",
+            "unavailable_reason": self.unavailable_reason,
+            "indexed_threads": len(engine),
+            "vectors": len(engine.dense) if engine.dense is not None else 0,
+            "index_kind": engine.dense.kind if engine.dense is not None else "none",
+            "database_threads": db.session.scalar(
+                indexable().with_only_columns(func.count(Thread.id))),
+            "stored_embeddings": db.session.scalar(select(func.count()).select_from(
+                ThreadEmbedding)),
+            "last_change_applied": self.last_change_id,
+            "latest_change": latest,
+            "loaded_from_disk": self.loaded_from_disk,
+            "directory": self.directory,
+        }
+
+    def verify(self) -> list[str]:
+        """Ways the index and the database disagree (empty when they agree)."""
+        engine = self.engine_ready()
+        expected = set(db.session.scalars(indexable().with_only_columns(Thread.id)))
+        problems = []
+        lexical = set(engine.lexical.ids()) if hasattr(engine.lexical, "ids") else None
+        dense = set(engine.dense.ids()) if engine.dense is not None else None
+        for name, have in (("lexical", lexical), ("vector", dense)):
+            if have is None:
+                continue
+            if expected - have:
+                problems.append(f"{len(expected - have)} thread(s) missing from the {name} "
+                                f"index: {sorted(expected - have)[:10]}")
+            if have - expected:
+                problems.append(f"{len(have - expected)} thread(s) in the {name} index that "
+                                f"should not be: {sorted(have - expected)[:10]}")
+        if dense is not None:
+            problems += self._verify_vectors(engine, expected & dense)
+        return problems
+
+    def _verify_vectors(self, engine, ids: set[int]) -> list[str]:
+        """Stored embeddings must exist for this model and match the indexed vectors."""
+        stored = self._stored_vectors(sorted(ids))
+        missing = sorted(ids - set(stored))
+        problems = []
+        if missing:
+            problems.append(f"{len(missing)} thread(s) without a stored embedding for "
+                            f"{engine.embedder.model_id}: {missing[:10]}")
+        return problems
+
+
