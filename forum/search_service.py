@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from typing import Callable, Iterable, Optional
 
 import numpy as np
@@ -80,6 +81,7 @@ class IndexService:
         self.last_change_id = 0
         self._seen: set[int] = set()
         self._lock = threading.RLock()
+        self.session: Optional[Session] = None  # set for the duration of each entry point
         self._save_throttle = Throttle(app.config.get("SEARCH_SAVE_INTERVAL", 30))
         self.started = False
         self.loaded_from_disk = False
@@ -87,18 +89,32 @@ class IndexService:
     # ------------------------------------------------------------ lifecycle
     def engine_ready(self) -> SearchEngine:
         """Start the engine on first use, then catch up with the database."""
-        with self._lock:
+        with self._reading():
             if not self.started:
                 self._start()
             self.catch_up()
             return self.engine
+
+    @contextmanager
+    def _reading(self):
+        """Hold the lock and a session of the service's own for one entry point.
+
+        The request's session may be mid-commit (after_commit) or hold state the
+        index must not see, so the service never reads through it.
+        """
+        with self._lock, Session(db.engine) as session:
+            previous, self.session = self.session, session
+            try:
+                yield session
+            finally:
+                self.session = previous
 
     def _start(self) -> None:
         cfg = self.app.config
         embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"))
         self.unavailable_reason = reason
         self.engine = SearchEngine(embedder, EngineConfig())
-        self.last_change_id = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        self.last_change_id = self.session.scalar(select(func.max(IndexChange.id))) or 0
         manifest = self.engine.load(self.directory) if embedder else None
         self.loaded_from_disk = manifest is not None
         if manifest is not None:
@@ -109,14 +125,15 @@ class IndexService:
             self._index_all(dense=True)
             self.save()
             # Everything up to now is in the fresh index: no need to replay the window.
-            self._seen = set(db.session.scalars(select(IndexChange.id).where(
+            self._seen = set(self.session.scalars(select(IndexChange.id).where(
                 IndexChange.id > self.last_change_id - LOOKBACK_IDS)))
         self.started = True
 
     def request_catch_up(self) -> None:
         """Called after a commit in this process: apply the new changes now."""
         try:
-            with self._lock:
+            # Runs inside after_commit, where the request's session may not emit SQL.
+            with self._reading():
                 self.catch_up()
         except Exception:  # the commit already happened; the log will be replayed later
             log.exception("Index catch-up failed; it will be retried on the next query")
@@ -125,7 +142,7 @@ class IndexService:
         """Apply change-log rows this process has not applied yet; returns how many threads."""
         if not self.started:
             return 0
-        rows = db.session.execute(
+        rows = self.session.execute(
             select(IndexChange.id, IndexChange.thread_id)
             .where(IndexChange.id > self.last_change_id - LOOKBACK_IDS)
         ).all()
@@ -155,7 +172,7 @@ class IndexService:
 
     def _index_all(self, dense: bool, reencode: bool = False,
                    progress: Optional[Callable[[int], None]] = None) -> int:
-        ids = list(db.session.scalars(indexable().with_only_columns(Thread.id)
+        ids = list(self.session.scalars(indexable().with_only_columns(Thread.id)
                                       .order_by(Thread.id)))
         for start in range(0, len(ids), BATCH):
             threads = self._load(indexable().where(Thread.id.in_(ids[start:start + BATCH])))
@@ -165,7 +182,7 @@ class IndexService:
         return len(ids)
 
     def _load(self, stmt) -> list[Thread]:
-        return list(db.session.scalars(stmt.options(
+        return list(self.session.scalars(stmt.options(
             selectinload(Thread.posts), selectinload(Thread.tags), selectinload(Thread.category))))
 
     def _upsert(self, threads: list[Thread], dense: bool, reencode: bool = False) -> None:
@@ -185,7 +202,7 @@ class IndexService:
         """{thread_id: {field: (digest, vector)}} kept in the database for this model."""
         model_id = self.engine.embedder.model_id
         out: dict[int, dict] = {}
-        for row in db.session.scalars(select(ThreadEmbedding).where(
+        for row in self.session.scalars(select(ThreadEmbedding).where(
                 ThreadEmbedding.thread_id.in_(ids), ThreadEmbedding.model_id == model_id)):
             vec = np.frombuffer(row.vector, dtype=np.float32)
             out.setdefault(row.thread_id, {})[PARTS.get(row.part, "?")] = (row.text_digest, vec)
@@ -203,6 +220,7 @@ class IndexService:
         if not changed:
             return
         with Session(db.engine) as session:
+            session.info["indexing_disabled"] = True
             session.execute(delete(ThreadEmbedding).where(
                 ThreadEmbedding.thread_id.in_([tid for tid, _ in changed])))
             for tid, by_field in changed:
@@ -224,10 +242,10 @@ class IndexService:
 
     def reindex(self, reencode: bool = False, progress=None) -> int:
         """Rebuild both indexes from the database (stored vectors unless reencode)."""
-        with self._lock:
+        with self._reading() as session:
             if not self.started:
                 self._start()
-            self.last_change_id = db.session.scalar(select(func.max(IndexChange.id))) or 0
+            self.last_change_id = session.scalar(select(func.max(IndexChange.id))) or 0
             cfg = self.engine.config
             self.engine = SearchEngine(self.engine.embedder, cfg)
             count = self._index_all(dense=True, reencode=reencode, progress=progress)
@@ -237,7 +255,11 @@ class IndexService:
     def status(self) -> dict:
         """Model, counts, index kind and freshness."""
         engine = self.engine_ready()
-        latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        with self._reading():
+            return self._status(engine)
+
+    def _status(self, engine) -> dict:
+        latest = self.session.scalar(select(func.max(IndexChange.id))) or 0
         return {
             "model": engine.embedder.model_id if engine.embedder else None,
             "mode": "lexical only" if engine.lexical_only else "hybrid",
@@ -245,9 +267,9 @@ class IndexService:
             "indexed_threads": len(engine),
             "vectors": len(engine.dense) if engine.dense is not None else 0,
             "index_kind": engine.dense.kind if engine.dense is not None else "none",
-            "database_threads": db.session.scalar(
+            "database_threads": self.session.scalar(
                 indexable().with_only_columns(func.count(Thread.id))),
-            "stored_embeddings": db.session.scalar(select(func.count()).select_from(
+            "stored_embeddings": self.session.scalar(select(func.count()).select_from(
                 ThreadEmbedding)),
             "last_change_applied": self.last_change_id,
             "latest_change": latest,
@@ -258,7 +280,11 @@ class IndexService:
     def verify(self) -> list[str]:
         """Ways the index and the database disagree (empty when they agree)."""
         engine = self.engine_ready()
-        expected = set(db.session.scalars(indexable().with_only_columns(Thread.id)))
+        with self._reading():
+            return self._verify(engine)
+
+    def _verify(self, engine) -> list[str]:
+        expected = set(self.session.scalars(indexable().with_only_columns(Thread.id)))
         problems = []
         lexical = set(engine.lexical.ids()) if hasattr(engine.lexical, "ids") else None
         dense = set(engine.dense.ids()) if engine.dense is not None else None

@@ -280,7 +280,9 @@ def _read_verified_index(path: Path, manifest: dict) -> faiss.Index | None:
     if hashlib.sha256(data).hexdigest() != manifest.get("index_sha256"):
         return None
     try:
-        index = faiss.downcast_index(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)))
+        # deserialize_index already returns the concrete type; wrapping it in downcast_index
+        # leaves a proxy whose owner is garbage-collected (dangling memory, random dim).
+        index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     except (RuntimeError, ValueError, TypeError):
         return None
     expected_type = faiss.IndexIVFFlat if manifest["kind"] == "ivf" else faiss.IndexIDMap2
