@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/flask --app forum init
 	$(BIN)/flask --app forum demo load --if-empty
-	$(BIN)/flask --app forum run --host $(HOST) --port $(PORT)
+	SEARCH_WARMUP=1 $(BIN)/flask --app forum run --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; `playwright install` cannot work offline.
 browser-deps:

@@ -45,6 +45,10 @@ def demo_load(if_empty):
         click.echo("Demo content skipped (forum not empty or FORUM_DEMO=0).")
         return
     summary = load_demo(echo=click.echo)
+    click.echo("Building the search index (first run encodes every thread)…")
+    from .indexing import get_service
+    status = get_service().status()
+    click.echo(f"Search index: {status['indexed_threads']} threads, {status['mode']}.")
     click.echo(summary)
 
 

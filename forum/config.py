@@ -19,6 +19,8 @@ DEFAULTS = {
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
     "SEARCH_INDEX_DIR": None,  # default: <instance>/search
+    "SEARCH_SAVE_INTERVAL": 30,  # seconds between saves of the vector index file
+    "SEARCH_WARMUP": False,  # load model + index in the background at start (make run)
     "FLAG_HIDE_THRESHOLD": 3,
 }
 
@@ -48,6 +50,8 @@ def load_config(app, test_config=None) -> None:
         for env, key in ENV_KEYS.items():
             if os.environ.get(env):
                 app.config[key] = os.environ[env]
+        if os.environ.get("SEARCH_WARMUP") == "1":
+            app.config["SEARCH_WARMUP"] = True
         if os.environ.get("FORUM_SECURE_COOKIES", "0") == "1":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -108,6 +108,19 @@ def init_app(app) -> None:
 
     app.extensions["search_index"] = IndexService(app)
     search_cli.init_app(app)
+    if app.config.get("SEARCH_WARMUP"):
+        # Load the model and the index before the first visitor types a question.
+        threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
+
+
+def _warm_up(app) -> None:
+    with app.app_context():
+        try:
+            get_service(app).engine_ready()
+        except Exception:  # the forum works without search; the first query retries
+            log.exception("Search warm-up failed")
+        finally:
+            db.session.remove()
 
 
 def get_service(app=None):

@@ -50,14 +50,19 @@ def get_or_create_category(name: str) -> Category:
     return category
 
 
-def author_for(name: Optional[str]) -> User:
+def author_for(name: Optional[str], cache: Optional[dict] = None) -> User:
     """The account of that name, or a placeholder that keeps the archive's attribution."""
     name = (name or "").strip()[:64] or "archive"
-    user = db.session.scalar(select(User).where(func.lower(User.username) == name.lower()))
+    key = name.lower()
+    if cache is not None and key in cache:
+        return cache[key]
+    user = db.session.scalar(select(User).where(func.lower(User.username) == key))
     if user is None:
         user = User(username=name, display_name=name, is_placeholder=True)
         db.session.add(user)
         db.session.flush()
+    if cache is not None:
+        cache[key] = user
     return user
 
 
@@ -104,7 +109,8 @@ def _validated(record) -> dict:
     }
 
 
-def _apply_replies(thread: Thread, replies: list[dict], accepted: Optional[int]) -> None:
+def _apply_replies(thread: Thread, replies: list[dict], accepted: Optional[int],
+                   authors: Optional[dict]) -> None:
     """Update replies in order, add new ones; never delete what users added since."""
     existing = [p for p in thread.posts if not p.is_opening]
     posts = []
@@ -114,7 +120,7 @@ def _apply_replies(thread: Thread, replies: list[dict], accepted: Optional[int])
             post = existing[i]
             post.body = r["body"].strip()
         else:
-            post = Post(body=r["body"].strip(), author=author_for(r.get("author")),
+            post = Post(body=r["body"].strip(), author=author_for(r.get("author"), authors),
                         created_at=when, thread=thread)
             db.session.add(post)
         posts.append(post)
@@ -127,7 +133,8 @@ def _apply_replies(thread: Thread, replies: list[dict], accepted: Optional[int])
         thread.status = "solved"
 
 
-def import_record(record: dict, default_category: Optional[str] = None) -> bool:
+def import_record(record: dict, default_category: Optional[str] = None,
+                  authors: Optional[dict] = None) -> bool:
     """Create or update one thread from a validated record; True when created."""
     data = _validated(record)
     category = get_or_create_category(data["category"] or default_category or "General")
@@ -135,7 +142,7 @@ def import_record(record: dict, default_category: Optional[str] = None) -> bool:
     created = thread is None
     when = data["created_at"] or utcnow()
     if created:
-        thread = Thread(external_id=data["external_id"], author=author_for(data["author"]),
+        thread = Thread(external_id=data["external_id"], author=author_for(data["author"], authors),
                         created_at=when, last_activity_at=when)
         thread.posts.append(Post(body=data["body"], author=thread.author, is_opening=True,
                                  created_at=when))
@@ -145,7 +152,7 @@ def import_record(record: dict, default_category: Optional[str] = None) -> bool:
     thread.title, thread.kind, thread.country = data["title"], data["kind"], data["country"]
     thread.category = category
     thread.tags = tags_for(data["tags"])
-    _apply_replies(thread, data["replies"], data["accepted_reply"])
+    _apply_replies(thread, data["replies"], data["accepted_reply"], authors)
     return created
 
 
@@ -153,6 +160,7 @@ def import_lines(lines: Iterable[str], default_category: Optional[str] = None,
                  on_line: Optional[Callable[[], None]] = None) -> ImportReport:
     """Import every good line (committed in batches) and report the bad ones by number."""
     report = ImportReport()
+    authors: dict = {}
     for number, line in enumerate(lines, start=1):
         if on_line:
             on_line()
@@ -164,9 +172,10 @@ def import_lines(lines: Iterable[str], default_category: Optional[str] = None,
             except ValueError as exc:
                 raise ValueError(f"invalid JSON: {exc}") from exc
             with db.session.begin_nested():
-                created = import_record(record, default_category)
+                created = import_record(record, default_category, authors)
         except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
             report.errors.append((number, str(exc)))
+            authors.clear()  # the savepoint rolled back any placeholder it created
             continue
         if created:
             report.created += 1
