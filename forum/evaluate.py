@@ -14,8 +14,13 @@ from sqlalchemy import select
 from search.evaluation import RETRIEVAL_DEPTH, evaluate, format_table, load_dataset
 
 
-def run_evaluation(directory: str, modes, echo=print) -> str:
-    """Import, index and evaluate; return the results table."""
+def run_evaluation(directory: str, modes, echo=print, featured_fraction: float = 0.0) -> str:
+    """Import, index and evaluate; return the results table.
+
+    featured_fraction > 0 features that share of the threads (chosen by a hash of their
+    external id, so every run picks the same ones) to show what the featured tie-break
+    does to the figures.
+    """
     from . import create_app
     from .extensions import db
     from .indexing import get_service, similar_threads
@@ -35,6 +40,8 @@ def run_evaluation(directory: str, modes, echo=print) -> str:
             lines = (Path(directory) / "threads.jsonl").read_text(encoding="utf-8").splitlines()
             report = import_lines(lines)
             echo(f"Imported {report.created} threads ({len(report.errors)} failed).")
+            if featured_fraction > 0:
+                echo(f"Featured {feature_sample(featured_fraction)} threads.")
             get_service().engine_ready()
             ids = {ext: tid for tid, ext in db.session.execute(
                 select(Thread.id, Thread.external_id))}
@@ -52,6 +59,26 @@ def run_evaluation(directory: str, modes, echo=print) -> str:
             db.session.remove()
             db.engine.dispose()
     return format_table(results, title=f"{dataset.name} ({len(dataset.queries)} queries)")
+
+
+def feature_sample(fraction: float) -> int:
+    """Feature a deterministic sample of the imported threads; returns how many."""
+    import hashlib
+
+    from .extensions import db
+    from .models import FeaturedPractice, Thread, User
+
+    curator = User(username="evaluation-curator", role="moderator", is_placeholder=True)
+    db.session.add(curator)
+    count = 0
+    for thread in db.session.scalars(select(Thread)):
+        digest = hashlib.sha256(thread.external_id.encode()).digest()
+        if digest[0] / 256 < fraction:
+            db.session.add(FeaturedPractice(thread=thread, summary="(evaluation)",
+                                            featured_by=curator))
+            count += 1
+    db.session.commit()
+    return count
 
 
 def app_config_value(key: str):

@@ -62,7 +62,10 @@ def verify():
 @search_cli.command("evaluate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--modes", default="dense,lexical,hybrid", show_default=True)
-def evaluate(directory, modes):
+@click.option("--featured-fraction", default=0.0, show_default=True,
+              help="Feature this share of the threads first (measures the featured tie-break).")
+def evaluate(directory, modes, featured_fraction):
     """Import a SemEval-style folder into a temporary instance and print quality figures."""
     from .evaluate import run_evaluation
-    click.echo(run_evaluation(directory, modes.split(","), echo=click.echo))
+    click.echo(run_evaluation(directory, modes.split(","), echo=click.echo,
+                              featured_fraction=featured_fraction))

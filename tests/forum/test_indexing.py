@@ -6,7 +6,6 @@ Real SQLite, the real bundled model (loaded once per process), real FAISS.
 import os
 
 import pytest
-from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from forum import create_app
@@ -16,59 +15,9 @@ from forum.indexing import get_service, similar_threads, touch
 from forum.models import Category, IndexChange, Thread, ThreadEmbedding
 from forum.threads import services
 from forum.threads.importer import import_lines
-from forum.models import Group, User
-
-GUEST = AnonymousUserMixin()
-
-
-def make_user(name, role="member"):
-    user = User(username=name, display_name=name.title(), role=role)
-    user.set_password("password123")
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def make_group(name, members):
-    group = Group(name=name, members=list(members))
-    db.session.add(group)
-    db.session.commit()
-    return group
-
-
-def make_category(name, visibility="public", group=None):
-    category = Category(name=name, slug=name.lower().replace(" ", "-"), visibility=visibility,
-                        group=group)
-    db.session.add(category)
-    db.session.commit()
-    return category
-
-
-def make_app(tmp_path, **extra):
-    """An app on a file database shared by every app made with the same tmp_path."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'forum.sqlite'}",
-        "SEARCH_INDEX_DIR": str(tmp_path / "search"),
-        "SEARCH_SAVE_INTERVAL": 0,
-        "RATELIMIT_ENABLED": False,
-    }
-    config.update(extra)
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(tmp_path)
-    with app.app_context():
-        yield app
-        db.session.remove()
-
+from tests.forum.search_fixtures import (  # noqa: F401  (search_app is a fixture)
+    GUEST, make_app, make_category, make_group, make_user, search_app,
+)
 
 def titles(user, text, limit=5, mode="lexical"):
     """Titles found for a code word; lexical mode, since dense retrieval always returns
@@ -77,7 +26,7 @@ def titles(user, text, limit=5, mode="lexical"):
 
 
 @pytest.fixture
-def world(app):
+def world(search_app):
     """A member, a group member, a public and a group category, the index started."""
     member = make_user("member1")
     insider = make_user("insider")
@@ -182,7 +131,7 @@ def test_bulk_statements_are_recorded_with_touch(world):
     assert titles(GUEST, "FUEL-31") == []
 
 
-def test_second_worker_and_restart_catch_up(tmp_path, world, app):
+def test_second_worker_and_restart_catch_up(tmp_path, world, search_app):
     member, _, public, _ = world
     services.create_thread(member, public, "Joint monitoring visits schedule",
                            "Visit code JMV-1.")
@@ -237,7 +186,7 @@ def test_stored_embeddings_make_reindex_cheap(world):
     assert service.verify() == []
 
 
-def test_damaged_index_file_is_rebuilt(tmp_path, world, app):
+def test_damaged_index_file_is_rebuilt(tmp_path, world, search_app):
     member, _, public, _ = world
     services.create_thread(member, public, "Gender scorecard evidence", "Evidence GSE-12.")
     get_service().save()
