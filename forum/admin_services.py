@@ -1,5 +1,6 @@
 """Services for accounts, groups and categories, shared by the CLI and the admin pages."""
 import re
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from .domain import DomainError
 from .extensions import db
 from .models import ROLES, Category, Group, User
+from .models._base import utcnow
 from .threads.importer import slugify
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
@@ -96,4 +98,45 @@ def create_category(name: str, visibility: str = "public", description: str = ""
 def set_category_visibility(category: Category, visibility: str) -> None:
     """Change who may read a category; the index follows through the change log."""
     category.visibility, category.group = parse_visibility(visibility)
+    db.session.commit()
+
+
+def set_role(user: User, role: str) -> None:
+    """Change an account's role."""
+    if role not in ROLES:
+        raise DomainError(("role", f"Role must be one of {', '.join(ROLES)}."))
+    user.role = role
+    db.session.commit()
+
+
+def suspend_user(user: User, until: datetime, reason: str) -> None:
+    """Suspend an account until a date: it can read but not post, vote or flag."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(("reason", "Give a reason: the member will see it."))
+    if until <= utcnow():
+        raise DomainError(("until", "The suspension must end in the future."))
+    user.suspended_until, user.suspended_reason = until, reason[:500]
+    db.session.commit()
+
+
+def unsuspend_user(user: User) -> None:
+    """Lift a suspension."""
+    user.suspended_until, user.suspended_reason = None, ""
+    db.session.commit()
+
+
+def remove_from_group(group: Group, user: User) -> None:
+    """Take the user out of the group (idempotent)."""
+    if user in group.members:
+        group.members.remove(user)
+    db.session.commit()
+
+
+def update_category(category: Category, description: str, visibility: str) -> None:
+    """Change a category's description and who may read it, in one commit."""
+    if len(description or "") > 500:
+        raise DomainError(("description", "At most 500 characters."))
+    category.visibility, category.group = parse_visibility(visibility)
+    category.description = (description or "").strip()
     db.session.commit()

@@ -83,6 +83,16 @@ def can_view_post(user, post: Post) -> bool:
     return True
 
 
+def post_clause(user):
+    """SQL condition on Post: posts whose body this user may read (SQL twin of can_view_post)."""
+    if is_moderator(user):
+        return true()
+    visible = Post.deleted_at.is_(None)
+    if _is_member(user):
+        return and_(visible, or_(Post.is_hidden.is_(False), Post.author_id == user.id))
+    return and_(visible, Post.is_hidden.is_(False))
+
+
 def can_edit_post(user, post: Post) -> bool:
     """Authors edit their own posts; moderators edit any."""
     if not _is_member(user) or user.is_suspended:

@@ -1,1 +1,128 @@
-"""Views of this blueprint."""
+"""Answers views: accept, helpful votes, saved threads, flags and notifications."""
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..actions import post_or_404, run_action
+from ..domain import DomainError, NotAllowed
+from ..forms_util import populate_errors
+from ..threads.views import get_thread_or_404, thread_url
+from . import bp, inbox, services
+from .forms import FlagForm, ToggleForm
+
+
+def _post_url(post) -> str:
+    return thread_url(post.thread) + f"#post-{post.id}"
+
+
+@bp.app_template_global()
+def helpful_state(post) -> tuple[int, bool]:
+    """(helpful votes, voted by the current user) for a post; one query per thread and request."""
+    cache = g.setdefault("_helpful", {})
+    if post.thread_id not in cache:
+        mine = (services.voted_posts(current_user.id, post.thread_id)
+                if current_user.is_authenticated else set())
+        cache[post.thread_id] = (services.helpful_counts(post.thread_id), mine)
+    counts, mine = cache[post.thread_id]
+    return counts.get(post.id, 0), post.id in mine
+
+
+@bp.app_template_global()
+def is_saved(thread) -> bool:
+    """True when the current user saved the thread."""
+    return current_user.is_authenticated and services.is_bookmarked(current_user.id, thread.id)
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """Unread notifications of the current user (0 for guests)."""
+    return inbox.unread_count(current_user) if current_user.is_authenticated else 0
+
+
+@bp.app_context_processor
+def _answer_rules():
+    return {"can_accept": services.can_accept, "can_vote": services.can_vote,
+            "can_flag": services.can_flag}
+
+
+@bp.route("/posts/<int:post_id>/accept", methods=["POST"])
+@login_required
+def accept(post_id):
+    """The asker or a moderator marks a reply as the accepted answer."""
+    post = post_or_404(post_id)
+    return run_action(lambda: services.accept_answer(current_user, post),
+                      "Marked as the accepted answer; the thread is solved.", _post_url(post))
+
+
+@bp.route("/threads/<int:thread_id>/unaccept", methods=["POST"])
+@login_required
+def unaccept(thread_id):
+    """The asker or a moderator withdraws the accepted answer."""
+    thread = get_thread_or_404(thread_id)
+    return run_action(lambda: services.unaccept_answer(current_user, thread),
+                      "The accepted answer is withdrawn; the thread is open again.",
+                      thread_url(thread))
+
+
+@bp.route("/posts/<int:post_id>/helpful", methods=["POST"])
+@login_required
+def helpful(post_id):
+    """Mark a post helpful, or take the mark back."""
+    post = post_or_404(post_id)
+    form = ToggleForm()
+    on = form.on.data == "1"
+    return run_action(lambda: services.set_helpful(current_user, post, on),
+                      "Marked helpful." if on else "Helpful mark withdrawn.",
+                      _post_url(post), form)
+
+
+@bp.route("/threads/<int:thread_id>/save", methods=["POST"])
+@login_required
+def save(thread_id):
+    """Save a thread to your list, or remove it."""
+    thread = get_thread_or_404(thread_id)
+    form = ToggleForm()
+    on = form.on.data == "1"
+    return run_action(lambda: services.set_bookmark(current_user, thread, on),
+                      "Saved to your list." if on else "Removed from your saved threads.",
+                      thread_url(thread), form)
+
+
+@bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag(post_id):
+    """Flag a post for the moderators, with a reason."""
+    post = post_or_404(post_id)
+    if not services.can_flag(current_user, post):
+        abort(403)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_post(current_user, post, form.reason.data, form.text.data,
+                               current_app.config["FLAG_HIDE_THRESHOLD"])
+        except NotAllowed:
+            abort(403)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash("Thank you. A moderator will review the post and tell you the outcome.",
+                  "success")
+            return redirect(_post_url(post))
+    return render_template("answers/flag.html", form=form, post=post)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    """Your notifications, newest first."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pagination = inbox.page_of(current_user, page, current_app.config["THREADS_PER_PAGE"])
+    return render_template("answers/notifications.html", pagination=pagination,
+                           unread=inbox.unread_count(current_user))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    """Mark all your notifications as read."""
+    return run_action(lambda: inbox.mark_all_read(current_user),
+                      "All notifications are marked as read.", url_for(".notifications"))

@@ -1,1 +1,62 @@
-"""Views of this blueprint."""
+"""Sign up, log in, log out: thin views over auth.services."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..domain import DomainError
+from ..extensions import limiter
+from ..forms_util import populate_errors
+from . import bp, services
+from .forms import LoginForm, RegisterForm
+from .redirects import safe_next
+
+
+def _auth_limit() -> str:
+    """Rate limit for login and sign-up POSTs (slows password guessing)."""
+    return current_app.config.get("AUTH_RATE_LIMIT", "10 per minute")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def login():
+    """Log in by username or email."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data, form.password.data)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            login_user(user, remember=form.remember.data)
+            notice = services.suspension_notice(user)
+            flash(notice or f"Welcome back, {user.name}.", "error" if notice else "success")
+            return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def register():
+    """Create an account and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("threads.index"))
+    form = RegisterForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.username.data, form.password.data, form.email.data)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            login_user(user)
+            flash(f"Welcome to Headstart, {user.username}.", "success")
+            return redirect(safe_next(form.next.data))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST with a CSRF token only, so no link or image can log you out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("threads.index"))

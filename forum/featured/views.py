@@ -1,8 +1,99 @@
-"""Views of this blueprint (stub until issue 5)."""
-from . import bp
+"""Featured practices: the library, and moderators curating summaries."""
+from flask import abort, current_app, flash, redirect, render_template, request
+from flask_login import current_user, login_required
+
+from ..actions import require_moderator, run_action
+from ..domain import DomainError, NotAllowed
+from ..extensions import db
+from ..forms_util import populate_errors
+from ..models import FeaturedPractice
+from ..threads.views import get_thread_or_404, thread_url
+from . import bp, queries, services
+from .forms import SummaryForm, UnfeatureForm
+
+
+def _practice_or_404(practice_id: int) -> FeaturedPractice:
+    practice = db.get_or_404(FeaturedPractice, practice_id)
+    get_thread_or_404(practice.thread_id)
+    return practice
+
+
+def _post_url(post) -> str:
+    return thread_url(post.thread) + f"#post-{post.id}"
 
 
 @bp.route("/featured")
 def index():
-    """Featured practices (stub)."""
-    return "featured coming"
+    """The library of featured practices, filterable, newest first."""
+    filters = queries.LibraryFilters.from_args(request.args)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pagination = queries.library(current_user, filters, page,
+                                 current_app.config["THREADS_PER_PAGE"])
+    return render_template("featured/index.html", pagination=pagination, filters=filters,
+                           facets=queries.facets(current_user))
+
+
+def _save(form, action, success: str, back):
+    """Validate, call the service, map its errors onto the form."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except NotAllowed:
+            abort(403)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash(success, "success")
+            return redirect(back())
+    return None
+
+
+@bp.route("/threads/<int:thread_id>/feature", methods=["GET", "POST"])
+@login_required
+def feature(thread_id):
+    """A moderator features a thread with a curated summary."""
+    require_moderator()
+    thread = get_thread_or_404(thread_id)
+    if services.practice_of(thread) is not None:
+        return redirect(thread_url(thread))
+    form = SummaryForm()
+    if request.method == "GET":
+        form.summary.data = services.summary_template(thread, _post_url)
+    done = _save(form, lambda: services.feature_thread(
+        current_user, thread, form.summary.data, form.reason.data),
+        "The thread is featured in the practice library.", lambda: thread_url(thread))
+    return done or render_template("featured/form.html", form=form, thread=thread,
+                                   contributors=services.contributors(thread))
+
+
+@bp.route("/featured/<int:practice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(practice_id):
+    """A moderator revises a summary; each version is kept."""
+    require_moderator()
+    practice = _practice_or_404(practice_id)
+    form = SummaryForm(obj=practice)
+    done = _save(form, lambda: services.edit_summary(
+        current_user, practice, form.summary.data, form.reason.data),
+        "The summary is updated.", lambda: thread_url(practice.thread))
+    return done or render_template("featured/form.html", form=form, thread=practice.thread,
+                                   practice=practice,
+                                   contributors=services.contributors(practice.thread))
+
+
+@bp.route("/featured/<int:practice_id>/history")
+def history(practice_id):
+    """Every version of a summary: who wrote it, when."""
+    practice = _practice_or_404(practice_id)
+    return render_template("featured/history.html", practice=practice)
+
+
+@bp.route("/featured/<int:practice_id>/unfeature", methods=["POST"])
+@login_required
+def unfeature(practice_id):
+    """A moderator takes a thread out of the library."""
+    require_moderator()
+    practice = _practice_or_404(practice_id)
+    thread, form = practice.thread, UnfeatureForm()
+    return run_action(lambda: services.unfeature(current_user, practice, form.reason.data),
+                      "The thread is no longer featured.", thread_url(thread), form)

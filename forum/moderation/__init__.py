@@ -1,6 +1,6 @@
-"""The moderation blueprint."""
+"""Moderation: the flag review queue, thread and post tools, the audit log."""
 from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from . import views  # noqa: E402,F401
+from . import thread_views, views  # noqa: E402,F401

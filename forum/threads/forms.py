@@ -1,6 +1,7 @@
 """Thread and post forms, shared by create and edit (STYLE habit 6)."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .services import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
@@ -22,8 +23,8 @@ class ThreadForm(FlaskForm):
     ])
     category = SelectField("Category", coerce=int, validators=[DataRequired("Pick a category.")])
     kind = RadioField("This is a", choices=[
-        ("question", "Question — I want to know how others did it"),
-        ("experience", "Experience — what we tried and how it went"),
+        SelectChoice("question", "Question — I want to know how others did it"),
+        SelectChoice("experience", "Experience — what we tried and how it went"),
     ], default="question", validators=[DataRequired()])
     country = StringField("Country or office", validators=[Optional(), Length(max=100)])
     tags = StringField("Tags", validators=[Optional(), Length(max=300)],

@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
 from ..domain import DomainError, NotAllowed
@@ -74,7 +75,7 @@ def show(thread_id, slug=None):
 def _category_choices():
     cats = db.session.scalars(select(Category).where(permissions.category_clause(current_user))
                               .order_by(Category.position, Category.name))
-    return [(c.id, c.name) for c in cats]
+    return [SelectChoice(c.id, c.name) for c in cats]
 
 
 @bp.route("/threads/new", methods=["GET", "POST"])
@@ -82,7 +83,7 @@ def _category_choices():
 def new():
     """Compose a thread; 'Check for similar threads' shows suggestions before posting."""
     form = ThreadForm()
-    form.category.choices = [(0, "Choose a category…")] + _category_choices()
+    form.category.choices = [SelectChoice(0, "Choose a category…")] + _category_choices()
     if request.method == "GET" and request.args.get("category"):
         cat = db.session.scalar(select(Category).where(Category.slug == request.args["category"]))
         form.category.data = cat.id if cat else 0

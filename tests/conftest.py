@@ -1,0 +1,184 @@
+"""Shared fixtures (flaskr style): app, client, runner, auth, csrf_token, postgres_url.
+
+CSRF stays ON in tests, so the `auth` helper reads the token from the form page like
+a browser would. Tests adjust the app config with @pytest.mark.app_config(KEY=value).
+"""
+import glob
+import os
+import pwd
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+from forum import create_app
+from forum.extensions import db
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "correct-horse-42"  # the factories' default password
+
+
+def pytest_configure(config):
+    """Register this conftest's marker (unknown markers are errors under filterwarnings)."""
+    config.addinivalue_line("markers", "app_config(**kw): extra config for the app fixture")
+
+
+def get_csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token from a form (or the log-out button) on the page at `url`."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def _base_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-" + secrets.token_hex(8),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+        "SEARCH_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(request, tmp_path, monkeypatch):
+    """A fresh app and database per test; parametrize indirectly with "postgres" for PostgreSQL."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(instance))
+    if getattr(request, "param", "sqlite") == "postgres":
+        url = _fresh_database(request.getfixturevalue("postgres_url"))
+    else:
+        url = f"sqlite:///{instance / 'forum.sqlite'}"
+    config = _base_config(url)
+    marker = request.node.get_closest_marker("app_config")
+    if marker:
+        config.update(marker.kwargs)
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections so the database can be dropped
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_token():
+    """The get_csrf_token(client, url) helper."""
+    return get_csrf_token
+
+
+class AuthActions:
+    """Log in and out through the real forms, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str = "amina", password: str = PASSWORD, **extra):
+        """POST the login form; returns the response (not followed)."""
+        token = get_csrf_token(self._client, "/login")
+        data = {"login": username, "password": password, "csrf_token": token, **extra}
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        """POST the log-out button with the token from the page header."""
+        token = get_csrf_token(self._client, "/")
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    """AuthActions bound to the client."""
+    return AuthActions(client)
+
+
+# --- PostgreSQL: a throwaway cluster on loopback, started once per session -----------
+
+def _postgres_bindir():
+    found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
+    found.sort(key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return os.path.dirname(found[-1]) if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(cmd, run_as):
+    done = subprocess.run(run_as + cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:1])} failed: {done.stderr or done.stdout}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A postgresql+psycopg:// URL to a database in a throwaway local cluster."""
+    bindir = _postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (make postgres-deps, or apt-get install postgresql)")
+    base = tempfile.mkdtemp(prefix="headstart-pg-")
+    run_as = []
+    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL")
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    password, port = secrets.token_hex(16), _free_port()
+    pwfile = os.path.join(base, "pw")
+    with open(pwfile, "w") as fh:
+        fh.write(password)
+    if run_as:
+        os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+    data = os.path.join(base, "data")
+    # Password auth on TCP: other local users cannot use the cluster while tests run.
+    _run([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--pwfile", pwfile, "-E", "UTF8",
+          "--locale=C", "--auth-host=scram-sha-256", "--auth-local=peer", "--no-sync"], run_as)
+    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c synchronous_commit=off -c full_page_writes=off")
+    _run([f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", f"{base}/log", "-w", "start"],
+         run_as)
+    server = f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}"
+    try:
+        yield _create_database(server, "headstart_test")
+    finally:
+        subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _create_database(server_url: str, name: str) -> str:
+    """CREATE DATABASE on the server; returns the URL of the new database."""
+    import psycopg
+    dsn = server_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server_url}/{name}"
+
+
+def _fresh_database(postgres_url: str) -> str:
+    """A new empty database on the session's cluster, for one test."""
+    return _create_database(postgres_url.rsplit("/", 1)[0], f"t_{uuid.uuid4().hex[:12]}")
