@@ -108,8 +108,9 @@ def search_page(service, user, q, filters: SearchFilters, page, per_page, sort):
     engine = service.engine_ready()
     q = (q or "").strip()
     if not q:
-        stmt = filters.apply(permissions.visible_threads(user)).order_by(Thread.created_at.desc())
+        stmt = filters.apply(permissions.visible_threads(user))
         total = db.session.scalar(stmt.with_only_columns(func.count(Thread.id)))
+        stmt = stmt.order_by(Thread.created_at.desc())
         rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
         return SearchPage([SimilarHit(t, 0.0) for t in rows], total, page, per_page,
                           engine.lexical_only)

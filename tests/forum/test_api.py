@@ -3,9 +3,7 @@ import pytest
 
 from forum.extensions import db
 from forum.threads import services
-from tests.forum.search_fixtures import (  # noqa: F401  (search_app is a fixture)
-    make_category, make_group, make_user, search_app,
-)
+from tests.forum.search_fixtures import make_category, make_group, make_user
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from forum.indexing import get_service, similar_threads, touch
 from forum.models import Category, IndexChange, Thread, ThreadEmbedding
 from forum.threads import services
 from forum.threads.importer import import_lines
-from tests.forum.search_fixtures import (  # noqa: F401  (search_app is a fixture)
-    GUEST, make_app, make_category, make_group, make_user, search_app,
-)
+from tests.forum.search_fixtures import GUEST, make_app, make_category, make_group, make_user
 
 def titles(user, text, limit=5, mode="lexical"):
     """Titles found for a code word; lexical mode, since dense retrieval always returns
@@ -131,14 +129,14 @@ def test_bulk_statements_are_recorded_with_touch(world):
     assert titles(GUEST, "FUEL-31") == []
 
 
-def test_second_worker_and_restart_catch_up(tmp_path, world, search_app):
+def test_second_worker_and_restart_catch_up(tmp_path, world, search_app, search_db):
     member, _, public, _ = world
     services.create_thread(member, public, "Joint monitoring visits schedule",
                            "Visit code JMV-1.")
     first = get_service()
     first.save()
     # A second worker process: same database, same index folder, its own engine.
-    worker = make_app(tmp_path)
+    worker = make_app(tmp_path, search_db)
     with worker.app_context():
         other = worker.extensions["search_index"]
         assert "Joint monitoring visits schedule" in titles(GUEST, "JMV-1")
@@ -147,11 +145,12 @@ def test_second_worker_and_restart_catch_up(tmp_path, world, search_app):
         category = db.session.get(Category, public.id)
         services.create_thread(author, category, "Second worker thread", "Code WRK-2.")
         db.session.remove()
+        db.engine.dispose()
     # The first process sees the other worker's change before answering.
     assert titles(GUEST, "WRK-2") == ["Second worker thread"]
     # A restart loads the saved index and replays only the changes since its manifest.
     first.save()
-    restarted = make_app(tmp_path)
+    restarted = make_app(tmp_path, search_db)
     with restarted.app_context():
         service = restarted.extensions["search_index"]
         encoded = []
@@ -165,6 +164,7 @@ def test_second_worker_and_restart_catch_up(tmp_path, world, search_app):
         finally:
             engine.embedder.encode = original
         db.session.remove()
+        db.engine.dispose()
 
 
 def test_stored_embeddings_make_reindex_cheap(world):
@@ -186,7 +186,7 @@ def test_stored_embeddings_make_reindex_cheap(world):
     assert service.verify() == []
 
 
-def test_damaged_index_file_is_rebuilt(tmp_path, world, search_app):
+def test_damaged_index_file_is_rebuilt(tmp_path, world, search_app, search_db):
     member, _, public, _ = world
     services.create_thread(member, public, "Gender scorecard evidence", "Evidence GSE-12.")
     get_service().save()
@@ -195,13 +195,14 @@ def test_damaged_index_file_is_rebuilt(tmp_path, world, search_app):
     with open(tmp_path / "search" / files[0], "r+b") as fh:
         fh.seek(40)
         fh.write(b"\x00garbage\x00" * 8)
-    restarted = make_app(tmp_path)
+    restarted = make_app(tmp_path, search_db)
     with restarted.app_context():
         service = restarted.extensions["search_index"]
         assert titles(GUEST, "GSE-12") == ["Gender scorecard evidence"]
         assert not service.loaded_from_disk
         assert service.verify() == []
         db.session.remove()
+        db.engine.dispose()
 
 
 def test_verify_reports_disagreement(world):
@@ -226,3 +227,4 @@ def test_model_unavailable_falls_back_to_keywords(tmp_path, monkeypatch):
         assert status["mode"] == "lexical only"
         assert status["unavailable_reason"]
         db.session.remove()
+        db.engine.dispose()
