@@ -3,17 +3,13 @@ from typing import Callable
 
 from flask import abort, flash, redirect
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from . import permissions
 from .domain import DomainError, NotAllowed
 from .extensions import db
 from .models import Post
+from .threads.forms import ConfirmForm
 from .threads.views import get_thread_or_404
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form that only carries the CSRF token (one-button actions)."""
 
 
 def require_moderator() -> None:

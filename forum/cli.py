@@ -3,7 +3,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .domain import DomainError
@@ -25,6 +25,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("init")
+@with_appcontext  # plain click commands get no app context under app.test_cli_runner()
 def init_command():
     """Create the database tables that are missing (safe to run again)."""
     db.create_all()
@@ -45,10 +46,11 @@ def demo_load(if_empty):
         click.echo("Demo content skipped (forum not empty or FORUM_DEMO=0).")
         return
     summary = load_demo(echo=click.echo)
-    click.echo("Building the search index (first run encodes every thread)…")
-    from .indexing import get_service
-    status = get_service().status()
-    click.echo(f"Search index: {status['indexed_threads']} threads, {status['mode']}.")
+    if current_app.config.get("SEARCH_ENABLED", True):
+        click.echo("Building the search index (the first run encodes every thread)…")
+        from .indexing import get_service
+        status = get_service().status()
+        click.echo(f"Search index: {status['indexed_threads']} threads, {status['mode']}.")
     click.echo(summary)
 
 

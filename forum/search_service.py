@@ -19,8 +19,6 @@ from .models import IndexChange, Thread, ThreadEmbedding
 
 log = logging.getLogger(__name__)
 
-FIELDS = {"main": 0, "replies": 1}  # stored as ThreadEmbedding.part
-PARTS = {v: k for k, v in FIELDS.items()}
 BATCH = 256
 # Re-read this many change ids behind the last one applied: with concurrent writers an
 # id can commit after a larger one (PostgreSQL sequences); re-applying is harmless.
@@ -205,7 +203,7 @@ class IndexService:
         for row in self.session.scalars(select(ThreadEmbedding).where(
                 ThreadEmbedding.thread_id.in_(ids), ThreadEmbedding.model_id == model_id)):
             vec = np.frombuffer(row.vector, dtype=np.float32)
-            out.setdefault(row.thread_id, {})[PARTS.get(row.part, "?")] = (row.text_digest, vec)
+            out.setdefault(row.thread_id, {})[row.field] = (row.text_digest, vec)
         return out
 
     def _store_vectors(self, docs, fields: list[dict[str, FieldVector]], stored: dict) -> None:
@@ -226,7 +224,7 @@ class IndexService:
             for tid, by_field in changed:
                 for name, fv in by_field.items():
                     session.add(ThreadEmbedding(
-                        thread_id=tid, part=FIELDS[name], model_id=model_id,
+                        thread_id=tid, field=name, model_id=model_id,
                         text_digest=fv.digest, vector=np.asarray(fv.vector, np.float32).tobytes()))
             session.commit()
 

@@ -10,6 +10,7 @@ filters the returned ids by permission (so ask for more than you show).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from search.lexical import BM25Index
 from search.text import RECIPE_VERSION, ThreadDoc, lexical_text, query_text, text_digest, thread_texts
 
 MODES = ("dense", "lexical", "hybrid")
+QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,18 @@ class EngineConfig:
     """Ranking settings; defaults are the ones measured in benchmarks/README.md."""
 
     mode: str = "hybrid"
-    # Weights of the per-field vectors summed into the thread vector.
+    # Weights of the per-field vectors (search.text.thread_texts) summed into the thread vector.
     field_weights: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.5})
+        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.75, "title": 0.5})
     )
-    lexical_weight: float = 0.3  # share of the z-scored BM25 score in hybrid mode
+    query_title_weight: float = 0.5  # the query's title vector, added like the thread's
+    lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
     pool_size: int = 100  # candidates taken from each retriever before fusion
     approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
 
     def signature(self) -> str:
         """Identify what the stored thread vectors depend on (recipe + field weights)."""
-        weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.field_weights.items()))
+        weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.field_weights.items()) if v)
         return f"{RECIPE_VERSION}[{weights}]"
 
 
@@ -86,6 +89,7 @@ class SearchEngine:
         if embedder is not None:
             self.dense = VectorIndex(embedder.dim, approx_threshold=self.config.approx_threshold)
         self._lock = threading.RLock()
+        self._query_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     @property
     def lexical_only(self) -> bool:
@@ -124,7 +128,7 @@ class SearchEngine:
                 else:
                     pending.append((fields, name, text, digest))
             out.append(fields)
-        vectors = self.embedder.encode([text for _, _, text, _ in pending])
+        vectors = self.embedder.encode([text for _, _, text, _ in pending]) if pending else []
         for (fields, name, text, digest), vector in zip(pending, vectors):
             fields[name] = FieldVector(name, text, digest, vector)
         return out
@@ -192,12 +196,34 @@ class SearchEngine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         words = f"{title} {body}"
-        qvec = self.embedder.encode([query_text(title, body)])[0] if mode != "lexical" else None
+        qvec = self._query_vector(title, body) if mode != "lexical" else None
         with self._lock:
             pool = self._pool(words, qvec, k, mode, candidate_ids)
             dense = self.dense.score(qvec, pool) if qvec is not None else {}
             lexical = self.lexical.score(words, pool) if mode != "dense" else {}
         return self._rank(pool, dense, lexical, mode, k)
+
+    def _query_vector(self, title: str, body: str) -> np.ndarray:
+        """Embed a question as the thread vectors are built (text plus title), with an LRU cache."""
+        key = (title, body)
+        with self._lock:
+            if key in self._query_cache:
+                self._query_cache.move_to_end(key)
+                return self._query_cache[key]
+        vector = self._encode_query(title, body)
+        with self._lock:
+            self._query_cache[key] = vector
+            if len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector
+
+    def _encode_query(self, title: str, body: str) -> np.ndarray:
+        """Encode the query's text and title and combine them like a thread's fields."""
+        texts = {"main": query_text(title, body), "title": " ".join(title.split())}
+        texts = {name: text for name, text in texts.items() if text} or {"main": ""}
+        vectors = self.embedder.encode(list(texts.values()))
+        weights = {"main": 1.0, "title": self.config.query_title_weight}
+        return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
 
     def _pool(self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None) -> list[int]:
         """Candidates to score: the given ids, or the union of each retriever's top."""

@@ -31,20 +31,26 @@ import numpy as np
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 APPROX_THRESHOLD = 20_000
-DEFAULT_NPROBE = 16
+# IVF shape, measured on 28k real all-MiniLM-L6-v2 vectors (benchmarks/README.md):
+# nlist = 2*sqrt(n) lists, scanning a third of them, keeps recall@10 >= 0.98
+# versus exact search; sentence embeddings are not tightly clustered, so a
+# smaller share (the usual nprobe=16 of ~700) drops recall to ~0.87.
+NLIST_PER_SQRT_N = 2
+NPROBE_SHARE = 3
 _FILE_PREFIX = "vectors-"
 
 
 class VectorIndex:
     """Inner-product search over unit vectors, addressed by int64 database ids."""
 
-    def __init__(self, dim: int, approx_threshold: int = APPROX_THRESHOLD, nprobe: int = DEFAULT_NPROBE) -> None:
+    def __init__(self, dim: int, approx_threshold: int = APPROX_THRESHOLD, nprobe: int | None = None) -> None:
         """Create an empty exact index.
 
         Args:
             dim: Vector dimension.
             approx_threshold: Above this many vectors, switch to IVF-Flat.
-            nprobe: IVF lists scanned per query (recall/speed trade-off).
+            nprobe: IVF lists scanned per query; None = a third of the lists
+                (recall@10 >= 0.98 measured on real sentence embeddings).
         """
         self.dim = dim
         self.approx_threshold = approx_threshold
@@ -57,6 +63,11 @@ class VectorIndex:
     def kind(self) -> str:
         """"flat" (exact) or "ivf" (approximate)."""
         return "ivf" if isinstance(self._index, faiss.IndexIVF) else "flat"
+
+    @property
+    def nlist(self) -> int:
+        """Number of IVF lists (0 for the exact layout)."""
+        return int(self._index.nlist) if isinstance(self._index, faiss.IndexIVF) else 0
 
     def __len__(self) -> int:
         """Number of stored vectors."""
@@ -145,12 +156,15 @@ class VectorIndex:
             self._ids.difference_update(present.tolist())
 
     def _maybe_switch_kind(self) -> None:
-        """Go approximate above the threshold; back to exact well below it (hysteresis)."""
+        """Go approximate above the threshold, back to exact well below it (hysteresis),
+        and re-train the IVF lists once the collection has grown about fourfold."""
         n = len(self._ids)
         if self.kind == "flat" and n > self.approx_threshold:
             self._rebuild(approximate=True)
         elif self.kind == "ivf" and n < self.approx_threshold // 2:
             self._rebuild(approximate=False)
+        elif self.kind == "ivf" and 2 * self._index.nlist < NLIST_PER_SQRT_N * math.sqrt(n):
+            self._rebuild(approximate=True)
 
     def _rebuild(self, approximate: bool) -> None:
         """Re-create the FAISS index of the other kind from the stored vectors."""
@@ -180,7 +194,7 @@ class VectorIndex:
         directory.mkdir(parents=True, exist_ok=True)
         with self._lock:
             data = faiss.serialize_index(self._index).tobytes()
-            full = {**manifest, "dim": self.dim, "count": len(self._ids), "kind": self.kind, "nprobe": self.nprobe}
+            full = {**manifest, "dim": self.dim, "count": len(self._ids), "kind": self.kind}
         checksum = hashlib.sha256(data).hexdigest()
         filename = f"{_FILE_PREFIX}{checksum[:16]}.faiss"
         _atomic_write(directory / filename, data)
@@ -216,7 +230,7 @@ class VectorIndex:
         loaded._index = index
         loaded._ids = set(_stored_ids(index))
         if isinstance(index, faiss.IndexIVF):
-            index.nprobe = loaded.nprobe
+            index.nprobe = _nprobe(index.nlist, loaded.nprobe)
         return loaded, manifest
 
 
@@ -225,15 +239,20 @@ def _new_flat(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def _new_ivf(training: np.ndarray, nprobe: int) -> faiss.IndexIVFFlat:
-    """IVF-Flat trained on ``training``, with ~4*sqrt(n) lists and id lookup by hashtable."""
+def _nprobe(nlist: int, requested: int | None) -> int:
+    """The lists to scan: as requested, else a third of them."""
+    return max(1, min(nlist, requested or math.ceil(nlist / NPROBE_SHARE)))
+
+
+def _new_ivf(training: np.ndarray, nprobe: int | None) -> faiss.IndexIVFFlat:
+    """IVF-Flat trained on ``training``, with ~2*sqrt(n) lists and id lookup by hashtable."""
     dim = training.shape[1]
-    nlist = max(1, min(int(4 * math.sqrt(len(training))), len(training) // 39))
+    nlist = max(1, min(int(NLIST_PER_SQRT_N * math.sqrt(len(training))), len(training) // 39))
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = 1234  # reproducible clustering
     index.train(training)
     index.set_direct_map_type(faiss.DirectMap.Hashtable)
-    index.nprobe = nprobe
+    index.nprobe = _nprobe(nlist, nprobe)
     return index
 
 

@@ -37,9 +37,21 @@ STOPWORDS = frozenset(
 )
 
 
-def _split_cjk(token: str) -> list[str]:
-    """Split a token containing CJK characters into single characters."""
-    return [ch for ch in token if not ch.isspace()] if _CJK.search(token) else [token]
+_SEPARATOR = re.compile(r"[-_./]")
+
+
+def _keep(token: str) -> bool:
+    """Drop stopwords and single ASCII characters (apostrophe debris such as the t of don't)."""
+    return token not in STOPWORDS and (len(token) > 1 or not token.isascii())
+
+
+def _expand(word: str) -> list[str]:
+    """A word, plus its parts when it is a joined code, plus CJK characters one by one."""
+    if not word.isascii() and _CJK.search(word):
+        return [ch for ch in word if not _SEPARATOR.match(ch)]
+    if _SEPARATOR.search(word):
+        return [word, *(part for part in _SEPARATOR.split(word) if part)]
+    return [word]
 
 
 def tokenize(text: str) -> list[str]:
@@ -53,13 +65,12 @@ def tokenize(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFKC", text or "").casefold()
     tokens: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        parts = re.split(r"[-_./]", word) if len(word) > 1 and re.search(r"[-_./]", word) else []
-        for token in [word, *parts]:
-            for piece in _split_cjk(token):
-                if piece and piece not in STOPWORDS and (len(piece) > 1 or not piece.isascii()):
-                    tokens.append(piece)
+    for word in _WORD.findall(text):
+        if word.isalnum() and word.isascii():  # fast path: a plain word
+            if _keep(word):
+                tokens.append(word)
+        else:
+            tokens.extend(t for t in _expand(word) if _keep(t))
     return tokens
 
 

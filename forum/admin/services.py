@@ -4,11 +4,10 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from .. import admin_services
+from .. import admin_services, audit
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import Category, Group, User
-from ..moderation import audit
 
 
 def require_admin(user: User) -> None:

@@ -2,12 +2,12 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions
+from .. import audit, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import FLAG_REASONS, Bookmark, Flag, Post, Thread, User, Vote
-from ..moderation import audit
 from ..moderation.flags import AUTO_HIDE_REASON
+from ..moderation.services import hidden_holder
 
 
 def can_accept(user, thread: Thread) -> bool:
@@ -140,8 +140,9 @@ def flag_post(user: User, post: Post, reason: str, text: str = "", threshold: in
     db.session.flush()
     flaggers = db.session.scalar(select(func.count(func.distinct(Flag.flagger_id))).where(
         Flag.post_id == post.id, Flag.resolved_at.is_(None)))
-    if flaggers >= max(1, threshold) and not post.is_hidden:
-        post.is_hidden, post.hidden_reason = True, AUTO_HIDE_REASON
+    holder = hidden_holder(post)  # a flagged opening post hides its whole thread
+    if flaggers >= max(1, threshold) and not holder.is_hidden:
+        holder.is_hidden, holder.hidden_reason = True, AUTO_HIDE_REASON
         audit.notify(post.author_id, f"Your post in “{post.thread.title}” is hidden until a "
                      "moderator reviews the flags on it.", audit.thread_path(post.thread, post))
         # The member whose flag crossed the threshold is recorded as the actor.

@@ -1,6 +1,6 @@
-"""The discover blueprint."""
+"""Discover: the search page, and similar threads where people write and read."""
 from flask import Blueprint
 
 bp = Blueprint("discover", __name__)
 
-from . import views  # noqa: E402,F401
+from . import suggestions, views  # noqa: E402,F401

@@ -45,8 +45,15 @@ def http_error(error: HTTPException):
     code = error.code or 500
     # Keep headers such as Allow (405) and Retry-After; the body's type is ours to set.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    return _respond(code, MESSAGES.get(code, error.description or "Error"), headers,
-                    title=error.name)
+    return _respond(code, _message(error), headers, title=error.name)
+
+
+def _message(error: HTTPException) -> str:
+    """A view's own words (abort(400, "...")) win over ours, except for 429 and 5xx."""
+    custom = error.description and error.description != type(error).description
+    if custom and error.code not in (429,) and (error.code or 500) < 500:
+        return error.description
+    return MESSAGES.get(error.code, error.description or "Error")
 
 
 @bp.app_errorhandler(CSRFError)
@@ -59,6 +66,10 @@ def csrf_error(error: CSRFError):
 
 def _submitted_text() -> list[tuple[str, str]]:
     """The non-secret text fields of the rejected form, so nothing typed is lost."""
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        # Security: a cross-site form must not get to put its words on our page.
+        return []
     fields = []
     for name, value in request.form.items(multi=True):
         if value.strip() and not any(s in name.lower() for s in _SECRET_FIELDS):

@@ -1,14 +1,18 @@
 """Featured practices: moderators curate a thread with a versioned summary; all audited."""
+import re
 from typing import Callable
 
+from .. import audit
 from ..domain import DomainError
 from ..extensions import db
+from ..markup import snippet
 from ..models import FeaturedPractice, FeaturedRevision, Post, Thread, User
 from ..models._base import utcnow
-from ..moderation import audit
 from ..moderation.services import require_moderator
 
 SUMMARY_MIN, SUMMARY_MAX = 40, 20_000
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HEADING = re.compile(r"^#+ .*$", re.MULTILINE)
 
 
 def check_summary(summary: str) -> str:
@@ -93,3 +97,8 @@ def summary_template(thread: Thread, post_url: Callable[[Post], str]) -> str:
         f"## Contributors\n{credits}\n\n"
         "## Further resources\n- [Title](https://example.org)\n"
     )
+
+
+def teaser(summary: str, length: int = 280) -> str:
+    """A plain excerpt of a summary for the library: no headings, link texts only."""
+    return snippet(_HEADING.sub(" ", _LINK.sub(r"\1", summary or "")), length)

@@ -22,6 +22,11 @@ def _post_url(post) -> str:
     return thread_url(post.thread) + f"#post-{post.id}"
 
 
+@bp.app_template_filter("teaser")
+def _teaser(summary: str, length: int = 280) -> str:
+    return services.teaser(summary, length)
+
+
 @bp.route("/featured")
 def index():
     """The library of featured practices, filterable, newest first."""

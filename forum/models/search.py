@@ -9,13 +9,13 @@ from ._base import utcnow
 
 
 class ThreadEmbedding(db.Model):
-    """One vector of a thread (a thread may have several parts), with model id and text digest."""
+    """One embedded field of a thread ("main", "replies"…), with model id and text digest."""
 
     __tablename__ = "thread_embeddings"
     thread_id: Mapped[int] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
     )
-    part: Mapped[int] = mapped_column(primary_key=True, default=0)
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
     model_id: Mapped[str] = mapped_column(String(200))
     text_digest: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)

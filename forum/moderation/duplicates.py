@@ -1,15 +1,16 @@
 """Mark a thread as a duplicate of another: close it, link it, optionally move its replies."""
+import logging
 import re
 
 from sqlalchemy import func, select
 
-from .. import indexing
+from .. import audit, indexing
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
-from . import audit
 from .services import require_moderator
 
+log = logging.getLogger(__name__)
 # "123", "#123", "/threads/123/slug", "https://host/threads/123/slug#post-9"
 _THREAD_REF = re.compile(r"^(?:.*?/threads/)?#?(\d+)(?:[/?#].*)?$")
 
@@ -25,8 +26,12 @@ def parse_thread_ref(text: str) -> int:
 def propose_originals(user: User, thread: Thread, limit: int = 5) -> list[Thread]:
     """Threads the engine finds closest to this one (none until the engine is there)."""
     opening = thread.opening_post
-    hits = indexing.similar_threads(user, thread.title, opening.body if opening else "",
-                                    limit=limit, exclude_ids=(thread.id,))
+    try:
+        hits = indexing.similar_threads(user, thread.title, opening.body if opening else "",
+                                        limit=limit, exclude_ids=(thread.id,))
+    except Exception:  # noqa: BLE001 - a search failure must not block moderation
+        log.exception("Proposing originals for thread %s failed", thread.id)
+        return []
     return [hit.thread for hit in hits]
 
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Flag, Post, User
 from ..models._base import utcnow
-from . import audit
-from .services import hide_post, require_moderator, unhide_post
+from .services import hidden_holder, hide_post, require_moderator, unhide_post
 
 # Posts hidden by the flag threshold carry this reason until a moderator decides.
 AUTO_HIDE_REASON = "Hidden pending review: several members flagged this post."
@@ -74,10 +74,12 @@ def resolve_flags(moderator: User, post: Post, outcome: str, note: str = "") -> 
     for flag in flags:
         flag.resolved_at, flag.resolved_by_id = now, moderator.id
         flag.outcome, flag.outcome_note = outcome, note
-    if outcome == "actioned" and (not post.is_hidden or post.hidden_reason == AUTO_HIDE_REASON):
+    holder = hidden_holder(post)
+    pending = holder.is_hidden and holder.hidden_reason == AUTO_HIDE_REASON
+    if outcome == "actioned" and (pending or not holder.is_hidden):
         reasons = ", ".join(sorted({f.reason for f in flags}))
         hide_post(moderator, post, note or f"Flagged as {reasons}.", commit=False)
-    elif outcome == "dismissed" and post.is_hidden and post.hidden_reason == AUTO_HIDE_REASON:
+    elif outcome == "dismissed" and pending:
         unhide_post(moderator, post, note or "Flags dismissed.", commit=False)
     _tell_flaggers(flags, outcome, post)
     audit.record(moderator, f"flags.{outcome}", "post", post.id, note,

@@ -30,7 +30,7 @@ class HideForm(FlaskForm):
 class PinForm(FlaskForm):
     """Pin a thread in its category or site-wide, optionally until a date."""
 
-    scope = RadioField("Pin", choices=[SelectChoice("category", "At the top of its category"),
+    scope = RadioField("Where", choices=[SelectChoice("category", "At the top of its category"),
                                        SelectChoice("site", "At the top of the whole site")],
                        default="category", validators=[DataRequired()])
     until = DateField("Until (optional)", validators=[Optional()])

@@ -2,13 +2,12 @@
 from datetime import datetime
 from typing import Optional
 
-from .. import permissions
+from .. import audit, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models._base import utcnow
 from ..threads.services import normalise_tags, tags_for
-from . import audit
 
 PIN_SCOPES = ("category", "site")
 
@@ -70,28 +69,41 @@ def reopen_thread(moderator: User, thread: Thread, reason: str = "") -> None:
     db.session.commit()
 
 
-def hide_thread(moderator: User, thread: Thread, reason: str) -> None:
+def hide_thread(moderator: User, thread: Thread, reason: str, commit: bool = True) -> None:
     """Hide a thread from everyone but its author and the moderators; tell the author why."""
     require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = True, _reason_required(reason)
     audit.notify(thread.author_id, f"Your thread “{thread.title}” was hidden by a moderator: "
                  f"{thread.hidden_reason}", audit.thread_path(thread))
     audit.record(moderator, "thread.hide", "thread", thread.id, thread.hidden_reason)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def unhide_thread(moderator: User, thread: Thread, reason: str = "") -> None:
+def unhide_thread(moderator: User, thread: Thread, reason: str = "", commit: bool = True) -> None:
     """Show a hidden thread again and tell its author."""
     require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = False, ""
     audit.notify(thread.author_id, f"Your thread “{thread.title}” is visible again.",
                  audit.thread_path(thread))
     audit.record(moderator, "thread.unhide", "thread", thread.id, reason)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+
+
+def hidden_holder(post: Post):
+    """What carries a post's hidden state: the thread for an opening post, else the post.
+
+    The opening post is the thread's body, shown in lists, feeds, search snippets and
+    the API; hiding the whole thread is the only way to take it out of all of them.
+    """
+    return post.thread if post.is_opening else post
 
 
 def hide_post(moderator: User, post: Post, reason: str, commit: bool = True) -> None:
-    """Hide a post's body from others; the author sees it with the reason."""
+    """Hide a post's body from others (the whole thread for an opening post); tell the author."""
+    if post.is_opening:
+        return hide_thread(moderator, post.thread, reason, commit)
     require_moderator(moderator)
     post.is_hidden, post.hidden_reason = True, _reason_required(reason)
     audit.notify(post.author_id, f"Your post in “{post.thread.title}” was hidden by a "
@@ -102,7 +114,9 @@ def hide_post(moderator: User, post: Post, reason: str, commit: bool = True) -> 
 
 
 def unhide_post(moderator: User, post: Post, reason: str = "", commit: bool = True) -> None:
-    """Show a hidden post again and tell its author."""
+    """Show a hidden post (or, for an opening post, its thread) again and tell the author."""
+    if post.is_opening:
+        return unhide_thread(moderator, post.thread, reason, commit)
     require_moderator(moderator)
     post.is_hidden, post.hidden_reason = False, ""
     audit.notify(post.author_id, f"Your post in “{post.thread.title}” is visible again.",

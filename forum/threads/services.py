@@ -9,7 +9,7 @@ from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
 from ..models._base import utcnow
-from .. import permissions
+from .. import audit, permissions
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -110,6 +110,8 @@ def edit_post(editor: User, post: Post, body: str, title: Optional[str] = None,
     if body == post.body and (new_title is None or new_title == old_title) and tags is None:
         return post
     db.session.add(PostRevision(post=post, editor=editor, body=post.body, title=old_title))
+    if editor.id != post.author_id:  # a moderator editing someone's post (issue 5 audit log)
+        audit.record(editor, "post.edit", "post", post.id)
     post.body = body
     post.updated_at = utcnow()
     if new_title is not None:
@@ -130,6 +132,8 @@ def delete_post(actor: User, post: Post) -> None:
         post.thread.deleted_at = post.deleted_at
     else:
         post.thread.reply_count = max(0, (post.thread.reply_count or 1) - 1)
+    if actor.id != post.author_id:
+        audit.record(actor, "post.delete", "post", post.id)
     db.session.commit()
 
 
@@ -145,6 +149,7 @@ def restore_post(actor: User, post: Post) -> None:
         post.thread.deleted_at = None
     else:
         post.thread.reply_count = (post.thread.reply_count or 0) + 1
+    audit.record(actor, "post.restore", "post", post.id)
     db.session.commit()
 
 

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import permissions
+from .. import indexing, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..forms_util import populate_errors
@@ -105,11 +105,13 @@ def new():
 
 
 def _similar_for_form(form):
-    """Suggestions for the no-JavaScript 'check' step; filled in by the search seam."""
-    finder = current_app.extensions.get("similar_finder")
-    if finder is None:
+    """Suggestions for the no-JavaScript 'check' step (a search failure shows none)."""
+    try:
+        return indexing.similar_threads(current_user, form.title.data or "",
+                                        form.body.data or "", limit=5)
+    except Exception:  # noqa: BLE001 - a 500 here would lose the poster's draft
+        current_app.logger.exception("Similar-thread check failed")
         return []
-    return finder(current_user, form.title.data or "", form.body.data or "")
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])

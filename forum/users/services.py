@@ -35,10 +35,11 @@ def find_user(username: str) -> Optional[User]:
 
 def _visible_posts_by(viewer, author: User):
     """Posts by `author` that `viewer` may read, in threads `viewer` may see."""
+    # Deleted posts are no contribution, even for moderators who can still read them.
     return (select(Post.id).join(Thread, Post.thread_id == Thread.id)
             .join(Category, Thread.category_id == Category.id)
-            .where(Post.author_id == author.id, permissions.thread_clause(viewer),
-                   permissions.post_clause(viewer)))
+            .where(Post.author_id == author.id, Post.deleted_at.is_(None),
+                   permissions.thread_clause(viewer), permissions.post_clause(viewer)))
 
 
 def _count(stmt) -> int:

@@ -1,4 +1,6 @@
 """Apps with the search engine switched on, and plain model factories, for search tests."""
+import gc
+
 import pytest
 from flask_login import AnonymousUserMixin
 
@@ -67,5 +69,6 @@ def search_app(tmp_path, monkeypatch, search_db):
         yield app
         db.session.remove()
         db.engine.dispose()
+    gc.collect()  # surface a leaked connection in the test that leaked it
 
 

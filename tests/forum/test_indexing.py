@@ -129,6 +129,10 @@ def test_bulk_statements_are_recorded_with_touch(world):
     assert titles(GUEST, "FUEL-31") == []
 
 
+# Known test-hygiene leak (not a product one): with PostgreSQL, an app created while
+# another app's context is pushed leaves one pooled psycopg connection checked out; its
+# garbage collection warns. Each real worker process has one app, so it never happens there.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_second_worker_and_restart_catch_up(tmp_path, world, search_app, search_db):
     member, _, public, _ = world
     services.create_thread(member, public, "Joint monitoring visits schedule",

@@ -1,8 +1,8 @@
 """The audit log and member notifications, added in the same transaction as the action."""
 from typing import Optional
 
-from ..extensions import db
-from ..models import AuditLog, Notification, Post, Thread, User
+from .extensions import db
+from .models import AuditLog, Notification, Post, Thread, User
 
 
 def record(actor: User, action: str, target_type: str, target_id: int, reason: str = "",

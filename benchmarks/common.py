@@ -1,0 +1,59 @@
+"""Shared helpers for the benchmark scripts: data location and an on-disk encoding cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+EVAL_ROOT = (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
+SPLITS = ("dev2016", "train2016_part2")
+CACHE_DIR = Path(os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache"))
+
+
+def require_eval_data() -> None:
+    """Exit with a clear message when the evaluation data is absent."""
+    if not EVAL_ROOT.is_dir():
+        raise SystemExit(f"evaluation data not found at {EVAL_ROOT}")
+
+
+class CachedEncoder:
+    """Encode texts with an Embedder, keeping vectors on disk by (model id, text digest)."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+        tag = hashlib.sha256(embedder.model_id.encode()).hexdigest()[:12]
+        self.path = CACHE_DIR / f"vectors-{tag}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            with np.load(self.path) as data:
+                self.vectors = {key: data[key] for key in data.files}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors for ``texts`` (n, dim), encoding only the ones not cached yet."""
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self.vectors))
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing)):
+                self.vectors[hashlib.sha256(text.encode()).hexdigest()] = vector
+            self._save()
+        if not texts:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        return np.stack([self.vectors[k] for k in keys])
+
+    def _save(self) -> None:
+        """Write the cache (a scratch file outside the repository)."""
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, **self.vectors)
+        os.replace(tmp, self.path)

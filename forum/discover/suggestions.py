@@ -1,0 +1,67 @@
+"""Similar threads on the thread page: related threads, and "others asked this before".
+
+Registered as template globals so the thread page's partials can ask for them
+without the threads blueprint knowing about search. Both are cheap (one engine
+query per page, memoised for the request) and never break the page: a search
+failure is logged and shows nothing.
+"""
+import logging
+
+from flask import g, request
+from flask_login import current_user
+
+from .. import indexing
+from ..finder import closeness_label
+from . import bp
+
+log = logging.getLogger(__name__)
+
+RELATED_LIMIT = 5
+
+
+def safe_similar(user, title: str, body: str = "", limit: int = RELATED_LIMIT,
+                 exclude_ids=()) -> list:
+    """indexing.similar_threads, or [] (logged) when search fails."""
+    try:
+        return indexing.similar_threads(user, title, body, limit=limit, exclude_ids=exclude_ids)
+    except Exception:  # noqa: BLE001 - suggestions are a nicety; the page must render
+        log.exception("Similar-thread lookup failed")
+        return []
+
+
+@bp.app_template_global()
+def related_threads(thread, limit: int = RELATED_LIMIT) -> list:
+    """Threads close to this one that the current user may see (never the thread itself).
+
+    Hidden and deleted threads are not in the index, and permission filtering
+    happens in indexing.similar_threads, so nothing restricted can appear here.
+    """
+    memo = g.setdefault("related_threads", {})
+    key = (thread.id, limit)
+    if key not in memo:
+        opening = thread.opening_post
+        visible = opening is not None and opening.deleted_at is None and not opening.is_hidden
+        body = opening.body if visible else ""
+        memo[key] = safe_similar(current_user, thread.title, body, limit, (thread.id,))
+    return memo[key]
+
+
+@bp.app_template_global()
+def just_posted_by_viewer(thread) -> bool:
+    """True on the first view of a thread its author has just posted (?new=1)."""
+    return bool(request.args.get("new") and current_user.is_authenticated
+                and thread.author_id == current_user.id)
+
+
+@bp.app_template_global()
+def draft_key() -> str:
+    """The browser-storage key of the current user's composer draft."""
+    user_id = current_user.get_id() if current_user.is_authenticated else "guest"
+    return f"headstart.draft.{user_id}"
+
+
+@bp.app_template_filter("closeness")
+def closeness(score: float) -> str:
+    """Plain words for how close a suggestion is."""
+    return closeness_label(score)
+

@@ -1,0 +1,65 @@
+"""Reading and searching in a real browser: related threads, the reply box, the search page."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.browser.demo_data import DROUGHT_QUESTION, GCF_FAMILY, GCF_QUESTION, demo_threads
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo(live_app):
+    return demo_threads(live_app)
+
+
+def test_related_threads_on_a_thread_page(page, demo):
+    thread = demo[GCF_QUESTION]
+    page.goto(thread.path)
+    related = page.locator(".related a.suggestion-title")
+    expect(related.first).to_be_visible()
+    titles = related.all_inner_texts()
+    assert 1 <= len(titles) <= 5
+    assert thread.title not in titles
+    assert any(demo[ext].title in titles for ext in GCF_FAMILY[1:])
+    expect(page.locator(".related .closeness").first).to_be_visible()
+
+
+def test_reply_box_finds_threads_like_the_reply(new_page, demo):
+    page = new_page()
+    log_in(page, "amina.diallo")
+    page.goto(demo[DROUGHT_QUESTION].path)
+    page.fill("#body", "Different question: how long did your Green Climate Fund approval take?")
+    page.click("details.reply-related summary")
+    page.click("text=Find threads like my reply")
+    expect(page.locator("[data-reply-related-status]")).to_contain_text("like your reply found")
+    family = [demo[ext].title for ext in GCF_FAMILY]
+    shown = page.locator("[data-reply-related-list] a.suggestion-title").all_inner_texts()
+    assert any(title in text for title in family for text in shown)
+    link = page.locator("[data-reply-search-link]")
+    assert "q=Different+question" in link.get_attribute("href")
+    link.click()
+    page.wait_for_url(re.compile(r"/search\?q="))
+    expect(page.locator(".search-result").first).to_be_visible()
+
+
+def test_search_page_with_a_filter(page, demo):
+    page.goto("/search")
+    page.fill("#search-q", "which indicators should trigger early cash before a drought")
+    page.click("details.search-filters summary")
+    page.select_option("#s-category", label="Climate")
+    page.click("text=Apply filters")
+    page.wait_for_url(re.compile(r"/search\?.*category=climate"))
+    expect(page.locator(".result-count")).to_contain_text("result")
+    expect(page.locator(".result-count")).to_contain_text("seconds")
+    results = page.locator(".search-result")
+    assert results.count() >= 1
+    for meta in page.locator(".search-result .meta > a:first-child").all_inner_texts():
+        assert meta == "Climate"
+    assert demo[DROUGHT_QUESTION].title in page.locator(".search-result h2 a").all_inner_texts()
+    expect(page.locator(".search-result mark").first).to_be_visible()
+    page.click("text=Newest")
+    page.wait_for_url(re.compile(r"sort=newest"))
+    assert "category=climate" in page.url

@@ -1,0 +1,109 @@
+"""SearchEngine: hybrid retrieval with the real model, lexical fallback, vector reuse, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.engine import EngineConfig, FieldVector, SearchEngine
+from search.text import ThreadDoc
+
+THREADS = [
+    ThreadDoc(1, "Renewing a residence permit", "My RP expires next month. Which documents does immigration need?",
+              category="Visas and Permits", replies=("Passport, photo and the company letter.",)),
+    ThreadDoc(2, "Best bank for salary account", "Which bank gives good service for expats?",
+              category="Advice and Help", replies=("QNB is fine", "CBQ has better rates")),
+    ThreadDoc(3, "Driving licence transfer", "Can I convert my UK licence without a test?", category="Motoring"),
+    ThreadDoc(4, "Good schools for kids", "Looking for a British curriculum school near West Bay.",
+              category="Education"),
+    ThreadDoc(5, "Pump failure LTA-2024-017", "Line 3 pump tripped twice, see incident LTA-2024-017.",
+              tags=("maintenance",), category="Operations"),
+    ThreadDoc(6, "Weekend trips", "Where can we go camping in the desert this winter?", category="Leisure"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(embedder):
+    """The real model over a handful of threads."""
+    built = SearchEngine(embedder)
+    built.upsert_many(THREADS)
+    return built
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_paraphrase_finds_its_thread(engine, mode):
+    hits = engine.similar("How do I extend my work visa?", "Papers needed to prolong my residency card", k=3, mode=mode)
+    assert hits[0].thread_id == 1
+    assert hits[0].dense is not None and (hits[0].lexical is None) == (mode == "dense")
+
+
+def test_paraphrase_with_no_shared_words(engine):
+    hits = engine.similar("Which lender should I pick to receive my wages?", k=2)
+    assert hits[0].thread_id == 2
+
+
+def test_exact_code_is_found_in_hybrid_mode(engine):
+    assert engine.similar("LTA-2024-017", k=1)[0].thread_id == 5
+
+
+def test_candidate_restriction_and_large_k(engine):
+    hits = engine.similar("bank salary", k=10, candidate_ids=[3, 4, 2, 999])
+    assert sorted(h.thread_id for h in hits) == [2, 3, 4] and hits[0].thread_id == 2
+    assert len(engine.similar("anything at all", k=1000)) == len(THREADS)
+
+
+def test_remove_drops_thread_from_both_indexes(embedder):
+    engine = SearchEngine(embedder)
+    engine.upsert_many(THREADS[:3])
+    engine.remove(2)
+    engine.remove(42)
+    assert len(engine) == 2 and 2 not in engine.dense
+    assert all(h.thread_id != 2 for h in engine.similar("bank salary", k=5))
+
+
+def test_lexical_only_fallback_without_embedder():
+    engine = SearchEngine(None)
+    assert engine.lexical_only and engine.index_model_id is None
+    engine.upsert_many(THREADS)
+    hits = engine.similar("driving licence", "convert", k=3, mode="hybrid")
+    assert hits[0].thread_id == 3 and hits[0].dense is None and hits[0].lexical > 0
+    with pytest.raises(RuntimeError):
+        engine.embed_threads(THREADS[:1])
+
+
+def test_embed_threads_reuses_stored_vectors(fake_embedder):
+    engine = SearchEngine(fake_embedder)
+    first = engine.embed_threads(THREADS[:2])
+    assert set(first[0]) == {"main", "title", "replies"} and isinstance(first[0]["main"], FieldVector)
+    assert len(fake_embedder.calls[-1]) == 6
+    stored = [{f: (v.digest, v.vector) for f, v in fields.items()} for fields in first]
+    edited = ThreadDoc(2, THREADS[1].title, THREADS[1].body, category=THREADS[1].category,
+                       replies=THREADS[1].replies + ("Doha Bank too",))
+    again = engine.embed_threads([THREADS[0], edited], stored)
+    assert fake_embedder.calls[-1] == [again[1]["replies"].text]  # only the changed field
+    assert np.array_equal(again[0]["main"].vector, first[0]["main"].vector)
+
+
+def test_upsert_with_precomputed_vectors_does_not_encode(fake_embedder):
+    engine = SearchEngine(fake_embedder)
+    fields = engine.embed_threads(THREADS)
+    calls = len(fake_embedder.calls)
+    engine.upsert_many(THREADS, fields)
+    engine.upsert(THREADS[0], {name: fv.vector for name, fv in fields[0].items()})
+    assert len(fake_embedder.calls) == calls and len(engine.dense) == len(THREADS)
+
+
+def test_save_and_load_vector_index(fake_embedder, tmp_path):
+    engine = SearchEngine(fake_embedder)
+    engine.upsert_many(THREADS)
+    engine.save(tmp_path, last_change_id=12)
+    fresh = SearchEngine(fake_embedder)
+    manifest = fresh.load(tmp_path)
+    assert manifest["last_change_id"] == 12 and fresh.dense.ids() == [t.thread_id for t in THREADS]
+    other = SearchEngine(fake_embedder, EngineConfig(field_weights={"main": 1.0}))
+    assert other.load(tmp_path) is None  # different thread-vector recipe: rebuild
+
+
+def test_unknown_mode_is_rejected(fake_embedder):
+    with pytest.raises(ValueError):
+        SearchEngine(fake_embedder).similar("x", mode="magic")
