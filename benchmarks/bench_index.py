@@ -52,7 +52,9 @@ def synthetic_vectors(n: int, dim: int = 384) -> np.ndarray:
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((max(n // 30, 1), dim)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    x = centres[rng.integers(0, len(centres), n)] + rng.standard_normal((n, dim)).astype(np.float32) / math.sqrt(dim)
+    x = centres[rng.integers(0, len(centres), n)] + rng.standard_normal((n, dim)).astype(
+        np.float32
+    ) / math.sqrt(dim)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
@@ -95,49 +97,62 @@ def main() -> int:
     queries, data = vectors[order[:N_QUERIES]], vectors[order[N_QUERIES:]]
     ids = np.arange(len(data), dtype=np.int64) + 1
 
-    rows = []
-    started = time.perf_counter()
-    exact = VectorIndex(data.shape[1], approx_threshold=10**9)
-    exact.upsert(ids, data)
-    build_exact = time.perf_counter() - started
-    exact_search = lambda q: exact.search(q, K)[0][0]  # noqa: E731
-    exact_ms, truth = single_query_ms(exact_search, queries)
-    exact_qps = batch_qps(lambda q: exact.search(q, K), queries)
-    rows.append(("exact IndexIDMap2(IndexFlatIP)", build_exact, 1.0, exact_ms, 1.0, exact_qps, 1.0))
-
-    started = time.perf_counter()
-    approx = VectorIndex(data.shape[1], approx_threshold=0)
-    approx.upsert(ids, data)
-    build_ivf = time.perf_counter() - started
-    ivf_ms, found = single_query_ms(lambda q: approx.search(q, K)[0][0], queries)
-    ivf_qps = batch_qps(lambda q: approx.search(q, K), queries)
-    label = f"IVF-Flat nlist={approx.nlist} nprobe={math.ceil(approx.nlist / 3)} (VectorIndex)"
-    rows.append((label, build_ivf, recall(truth, found), ivf_ms, exact_ms / ivf_ms, ivf_qps, ivf_qps / exact_qps))
-
-    for ef in (64, 128):
-        rows.append(_hnsw_row(data, queries, truth, ef, exact_ms, exact_qps))
-
-    print(f"{len(data)} vectors of dimension {data.shape[1]}, {N_QUERIES} queries, k={K}, "
-          f"faiss {faiss.__version__}, {faiss.omp_get_max_threads()} OpenMP threads\n")
-    print("| index | build s | recall@10 | single query ms (median) | speed-up | batch q/s | speed-up |")
-    print("|---|---|---|---|---|---|---|")
-    for name, build, rec, ms, ratio, qps, qps_ratio in rows:
-        print(f"| {name} | {build:.1f} | {rec:.3f} | {ms:.3f} | {ratio:.1f}x | {qps:.0f} | {qps_ratio:.1f}x |")
+    built = build_all(data, ids)
+    default_threads = faiss.omp_get_max_threads()
+    print(f"{len(data)} vectors of dimension {data.shape[1]}, {N_QUERIES} queries, k={K}")
+    print(f"faiss {faiss.__version__}")
+    for threads in sorted({1, default_threads}):
+        faiss.omp_set_num_threads(threads)
+        print(f"\n{threads} OpenMP thread(s):\n")
+        print_table(measure(built, queries))
+    faiss.omp_set_num_threads(default_threads)
     return 0
 
 
-def _hnsw_row(data, queries, truth, ef, exact_ms, exact_qps):
-    """Reference row for HNSW (M=32): not used by VectorIndex because it cannot remove vectors."""
+def build_all(data: np.ndarray, ids: np.ndarray) -> list[tuple[str, float, object]]:
+    """Build exact, IVF (as VectorIndex does above its threshold) and HNSW references."""
+    built = []
+    for name, threshold in (("exact IndexIDMap2(IndexFlatIP)", 10**9), ("IVF-Flat (VectorIndex)", 0)):
+        started = time.perf_counter()
+        index = VectorIndex(data.shape[1], approx_threshold=threshold)
+        index.upsert(ids, data)
+        if index.nlist:
+            name = f"IVF-Flat nlist={index.nlist} nprobe={math.ceil(index.nlist / 3)} (VectorIndex)"
+        built.append(
+            (name, time.perf_counter() - started, lambda q, index=index: [r[0] for r in index.search(q, K)])
+        )
     started = time.perf_counter()
-    index = faiss.IndexHNSWFlat(data.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 80
-    index.add(data)
+    hnsw = faiss.IndexHNSWFlat(data.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 80
+    hnsw.add(data)
     build = time.perf_counter() - started
-    index.hnsw.efSearch = ef
-    ms, found = single_query_ms(lambda q: index.search(q, K)[1][0] + 1, queries)
-    qps = batch_qps(lambda q: index.search(q, K), queries)
-    return (f"HNSW M=32 efSearch={ef} (reference, no delete)", build, recall(truth, found), ms, exact_ms / ms,
-            qps, qps / exact_qps)
+    for ef in (64, 128):
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+        search = lambda q, p=params: list(hnsw.search(q, K, params=p)[1] + 1)  # noqa: E731
+        built.append((f"HNSW M=32 efSearch={ef} (reference: cannot delete)", build, search))
+    return built
+
+
+def measure(built, queries: np.ndarray) -> list[tuple]:
+    """Recall and latency of each index, with ratios to the exact index (first row)."""
+    rows, truth, exact_ms, exact_qps = [], None, None, None
+    for name, build, search in built:
+        ms, found = single_query_ms(lambda q, search=search: search(q)[0], queries)
+        qps = batch_qps(search, queries)
+        truth = truth if truth is not None else found
+        exact_ms, exact_qps = exact_ms or ms, exact_qps or qps
+        rows.append((name, build, recall(truth, found), ms, exact_ms / ms, qps, qps / exact_qps))
+    return rows
+
+
+def print_table(rows: list[tuple]) -> None:
+    """Markdown table of ``measure``'s rows."""
+    print("| index | build s | recall@10 | single query ms (median) | speed-up | batch q/s | speed-up |")
+    print("|---|---|---|---|---|---|---|")
+    for name, build, rec, ms, ratio, qps, qps_ratio in rows:
+        print(
+            f"| {name} | {build:.1f} | {rec:.3f} | {ms:.3f} | {ratio:.1f}x | {qps:.0f} | {qps_ratio:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

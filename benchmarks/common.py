@@ -18,7 +18,9 @@ if str(REPO) not in sys.path:
 
 EVAL_ROOT = (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
 SPLITS = ("dev2016", "train2016_part2")
-CACHE_DIR = Path(os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache"))
+CACHE_DIR = Path(
+    os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache")
+)
 
 
 def require_eval_data() -> None:

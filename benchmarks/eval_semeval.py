@@ -2,6 +2,9 @@
 
 Usage: .venv/bin/python benchmarks/eval_semeval.py [--split dev2016 ...] [--ablation]
 
+Runs the real code path: every thread goes through SearchEngine.upsert_many
+(encoding included) and every query through SearchEngine.similar.
+
 Reads the evaluation data from ../shared/eval/semeval2016-task3-qq (never copied
 into the repository). Figures x100. Cite Nakov et al. (2016) with these numbers.
 """
@@ -9,22 +12,13 @@ into the repository). Figures x100. Cite Nakov et al. (2016) with these numbers.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import EVAL_ROOT, SPLITS, require_eval_data
 
-from search.embedder import Embedder  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.evaluation import evaluate_engine, format_table, load_dataset  # noqa: E402
-
-EVAL_ROOT = (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
-SPLITS = ("dev2016", "train2016_part2")
+from search.embedder import Embedder
+from search.engine import SearchEngine
+from search.evaluation import evaluate_engine, format_table, load_dataset
 
 
 def build_engine(embedder: Embedder, dataset, config=None) -> SearchEngine:
@@ -40,9 +34,7 @@ def main() -> int:
     parser.add_argument("--split", action="append", choices=SPLITS, help="default: both splits")
     parser.add_argument("--ablation", action="store_true", help="also print the thread-text ablation")
     args = parser.parse_args()
-    if not EVAL_ROOT.is_dir():
-        print(f"evaluation data not found at {EVAL_ROOT}", file=sys.stderr)
-        return 2
+    require_eval_data()
     embedder = Embedder()
     for split in args.split or SPLITS:
         dataset = load_dataset(EVAL_ROOT / split)
@@ -50,7 +42,11 @@ def main() -> int:
         engine = build_engine(embedder, dataset)
         indexed = time.perf_counter() - started
         results = evaluate_engine(engine, dataset)
-        print(format_table(results, title=f"{split} ({len(dataset.threads)} threads, indexed in {indexed:.0f} s)"))
+        print(
+            format_table(
+                results, title=f"{split} ({len(dataset.threads)} threads, indexed in {indexed:.0f} s)"
+            )
+        )
         print()
         if args.ablation:
             from ablation import print_ablation  # benchmarks/ablation.py

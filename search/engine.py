@@ -101,7 +101,9 @@ class SearchEngine:
         """Model id to record in (and demand from) a saved vector index manifest."""
         return f"{self.embedder.model_id}+{self.config.signature()}" if self.embedder else None
 
-    def embed_threads(self, docs: Sequence[ThreadDoc], stored: Sequence[StoredVectors | None] | None = None) -> list[dict[str, FieldVector]]:
+    def embed_threads(
+        self, docs: Sequence[ThreadDoc], stored: Sequence[StoredVectors | None] | None = None
+    ) -> list[dict[str, FieldVector]]:
         """Return each thread's field texts and vectors, encoding only changed text.
 
         Args:
@@ -133,7 +135,13 @@ class SearchEngine:
             fields[name] = FieldVector(name, text, digest, vector)
         return out
 
-    def upsert(self, doc: ThreadDoc, vectors: Mapping[str, FieldVector | np.ndarray] | None = None, *, dense: bool = True) -> None:
+    def upsert(
+        self,
+        doc: ThreadDoc,
+        vectors: Mapping[str, FieldVector | np.ndarray] | None = None,
+        *,
+        dense: bool = True,
+    ) -> None:
         """Index (or re-index) one thread.
 
         Args:
@@ -145,7 +153,13 @@ class SearchEngine:
         """
         self.upsert_many([doc], [vectors] if vectors is not None else None, dense=dense)
 
-    def upsert_many(self, docs: Sequence[ThreadDoc], vectors: Sequence[Mapping | None] | None = None, *, dense: bool = True) -> None:
+    def upsert_many(
+        self,
+        docs: Sequence[ThreadDoc],
+        vectors: Sequence[Mapping | None] | None = None,
+        *,
+        dense: bool = True,
+    ) -> None:
         """Index many threads, encoding the missing vectors in one batch.
 
         Args:
@@ -153,17 +167,22 @@ class SearchEngine:
             vectors: Per thread, field vectors as accepted by ``upsert`` (or None).
             dense: As in ``upsert``.
         """
-        vectors = list(vectors or []) + [None] * (len(docs) - len(vectors or []))
+        given = list(vectors or []) + [None] * (len(docs) - len(vectors or []))
+        # Encode before taking the lock: searches must not wait for the model.
+        matrix = self._thread_vectors(docs, given) if dense and self.dense is not None and docs else None
         with self._lock:
             for doc in docs:
                 self.lexical.upsert(doc.thread_id, lexical_text(doc))
-            if not dense or self.dense is None or not docs:
-                return
-            missing = [i for i, v in enumerate(vectors) if v is None]
-            for i, fields in zip(missing, self.embed_threads([docs[i] for i in missing])):
-                vectors[i] = fields
-            matrix = np.stack([self._thread_vector(v) for v in vectors])
-            self.dense.upsert([d.thread_id for d in docs], matrix)
+            if matrix is not None:
+                self.dense.upsert([d.thread_id for d in docs], matrix)
+
+    def _thread_vectors(self, docs: Sequence[ThreadDoc], given: list[Mapping | None]) -> np.ndarray:
+        """One index vector per thread, from the given field vectors or freshly encoded."""
+        fields = [_usable_fields(doc, g) for doc, g in zip(docs, given)]
+        missing = [i for i, f in enumerate(fields) if f is None]
+        for i, encoded in zip(missing, self.embed_threads([docs[i] for i in missing])):
+            fields[i] = encoded
+        return np.stack([self._thread_vector(f) for f in fields])
 
     def remove(self, thread_id: int) -> None:
         """Drop a thread from both indexes (no-op when absent)."""
@@ -176,7 +195,14 @@ class SearchEngine:
         """Number of threads in the lexical index (every indexed thread is there)."""
         return len(self.lexical)
 
-    def similar(self, title: str, body: str = "", k: int = 10, candidate_ids: Iterable[int] | None = None, mode: str | None = None) -> list[Hit]:
+    def similar(
+        self,
+        title: str,
+        body: str = "",
+        k: int = 10,
+        candidate_ids: Iterable[int] | None = None,
+        mode: str | None = None,
+    ) -> list[Hit]:
         """Rank threads similar to a question.
 
         Args:
@@ -225,10 +251,16 @@ class SearchEngine:
         weights = {"main": 1.0, "title": self.config.query_title_weight}
         return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
 
-    def _pool(self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None) -> list[int]:
+    def _pool(
+        self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None
+    ) -> list[int]:
         """Candidates to score: the given ids, or the union of each retriever's top."""
         if candidate_ids is not None:
-            return [i for i in dict.fromkeys(candidate_ids) if i in self.lexical or (self.dense and i in self.dense)]
+            return [
+                i
+                for i in dict.fromkeys(candidate_ids)
+                if i in self.lexical or (self.dense and i in self.dense)
+            ]
         depth = max(k, self.config.pool_size)
         pool: dict[int, None] = {}
         if qvec is not None:
@@ -238,7 +270,9 @@ class SearchEngine:
             pool.update(dict.fromkeys(doc for doc, _ in self.lexical.search(words, depth)))
         return list(pool)
 
-    def _rank(self, pool: list[int], dense: dict[int, float], lexical: dict[int, float], mode: str, k: int) -> list[Hit]:
+    def _rank(
+        self, pool: list[int], dense: dict[int, float], lexical: dict[int, float], mode: str, k: int
+    ) -> list[Hit]:
         """Order the pool by the mode's score and build hits."""
         if mode == "dense":
             scores = dense
@@ -247,7 +281,12 @@ class SearchEngine:
         else:
             scores = fusion.weighted_zscore_fusion(dense, lexical, self.config.lexical_weight)
         return [
-            Hit(i, float(s), dense.get(i) if mode != "lexical" else None, lexical.get(i) if mode != "dense" else None)
+            Hit(
+                i,
+                float(s),
+                dense.get(i) if mode != "lexical" else None,
+                lexical.get(i) if mode != "dense" else None,
+            )
             for i, s in fusion.top_k(scores, k)
         ]
 
@@ -267,10 +306,24 @@ class SearchEngine:
         """Replace the vector index with a saved one if it matches; return its manifest or None."""
         if self.dense is None:
             return None
-        loaded = VectorIndex.load(directory, self.index_model_id, self.embedder.dim,
-                                  approx_threshold=self.config.approx_threshold)
+        loaded = VectorIndex.load(
+            directory, self.index_model_id, self.embedder.dim, approx_threshold=self.config.approx_threshold
+        )
         if loaded is None:
             return None
         with self._lock:
             self.dense, manifest = loaded
         return manifest
+
+
+def _usable_fields(doc: ThreadDoc, given: Mapping | None) -> Mapping | None:
+    """The given field vectors restricted to the thread's current fields, or None if any is
+    missing or (for a ``FieldVector``) was embedded from different text."""
+    if given is None:
+        return None
+    texts = thread_texts(doc)
+    for name, text in texts.items():
+        vector = given.get(name)
+        if vector is None or (isinstance(vector, FieldVector) and vector.digest != text_digest(text)):
+            return None
+    return {name: given[name] for name in texts}

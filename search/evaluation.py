@@ -105,10 +105,17 @@ def load_dataset(folder: str | Path) -> Dataset:
         The dataset, candidates already mapped to canonical thread ids.
     """
     folder = Path(folder)
-    queries = tuple(Query(q["_id"], q.get("title", ""), q.get("text", "")) for q in _read_jsonl(folder / "queries.jsonl"))
+    queries = tuple(
+        Query(q["_id"], q.get("title", ""), q.get("text", "")) for q in _read_jsonl(folder / "queries.jsonl")
+    )
     threads = tuple(
-        Thread(t["external_id"], t["title"], t.get("body", ""), t.get("category"),
-               tuple(r["body"] for r in t.get("replies", [])))
+        Thread(
+            t["external_id"],
+            t["title"],
+            t.get("body", ""),
+            t.get("category"),
+            tuple(r["body"] for r in t.get("replies", [])),
+        )
         for t in _read_jsonl(folder / "threads.jsonl")
     )
     corpus_ids = {d["_id"] for d in _read_jsonl(folder / "corpus_dedup.jsonl")}
@@ -129,7 +136,9 @@ def _load_candidates(folder: Path) -> dict[str, list[str]]:
     return {qid: list(dict.fromkeys(doc for _, doc in sorted(rows))) for qid, rows in ranked.items()}
 
 
-def rerank_metrics(ranking: Sequence[str], candidates: Sequence[str], qrels: dict[str, int]) -> dict[str, float]:
+def rerank_metrics(
+    ranking: Sequence[str], candidates: Sequence[str], qrels: dict[str, int]
+) -> dict[str, float]:
     """Score one query under the rerank protocol.
 
     Args:
@@ -199,7 +208,9 @@ def evaluate(
     return results
 
 
-def _score_query(run_query: RunQuery, dataset: Dataset, query: Query, mode: str, protocol: str) -> dict | None:
+def _score_query(
+    run_query: RunQuery, dataset: Dataset, query: Query, mode: str, protocol: str
+) -> dict | None:
     """Metrics of one query, or None when the protocol skips it."""
     qrels = dataset.qrels.get(query.qid, {})
     if protocol == "rerank":
@@ -227,7 +238,9 @@ def evaluate_engine(engine, dataset: Dataset, modes: Sequence[str] = MODES, **kw
 
     def run_query(query: Query, mode: str, candidates: list[str] | None) -> list[str]:
         """Rank through the engine, translating ids both ways."""
-        restrict = [to_internal[c] for c in candidates if c in to_internal] if candidates is not None else None
+        restrict = (
+            [to_internal[c] for c in candidates if c in to_internal] if candidates is not None else None
+        )
         k = len(restrict) if restrict is not None else RETRIEVAL_DEPTH
         hits = engine.similar(query.title, query.text, k=k, candidate_ids=restrict, mode=mode)
         return [to_external[h.thread_id] for h in hits]
@@ -235,8 +248,16 @@ def evaluate_engine(engine, dataset: Dataset, modes: Sequence[str] = MODES, **kw
     return evaluate(run_query, dataset, modes, **kwargs)
 
 
-_COLUMNS = (("rerank", "MAP"), ("rerank", "MRR"), ("rerank", "P@1"), ("retrieval", "nDCG@10"),
-            ("retrieval", "MAP"), ("retrieval", "MRR"), ("retrieval", "R@10"), ("retrieval", "P@1"))
+_COLUMNS = (
+    ("rerank", "MAP"),
+    ("rerank", "MRR"),
+    ("rerank", "P@1"),
+    ("retrieval", "nDCG@10"),
+    ("retrieval", "MAP"),
+    ("retrieval", "MRR"),
+    ("retrieval", "R@10"),
+    ("retrieval", "P@1"),
+)
 
 
 def format_table(results: Sequence[EvalResult], title: str | None = None) -> str:

@@ -61,7 +61,7 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """"flat" (exact) or "ivf" (approximate)."""
+        """ "flat" (exact) or "ivf" (approximate)."""
         return "ivf" if isinstance(self._index, faiss.IndexIVF) else "flat"
 
     @property
@@ -305,7 +305,11 @@ def _read_verified_index(path: Path, manifest: dict) -> faiss.Index | None:
     except (RuntimeError, ValueError, TypeError):
         return None
     expected_type = faiss.IndexIVFFlat if manifest["kind"] == "ivf" else faiss.IndexIDMap2
-    if not isinstance(index, expected_type) or index.d != manifest["dim"] or index.ntotal != manifest.get("count"):
+    if (
+        not isinstance(index, expected_type)
+        or index.d != manifest["dim"]
+        or index.ntotal != manifest.get("count")
+    ):
         return None
     return index
 

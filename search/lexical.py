@@ -161,12 +161,18 @@ class BM25Index:
         """
         query_terms = Counter(tokenize(query))
         with self._lock:
-            idf = {t: self._idf(len(self._postings[t])) * q for t, q in query_terms.items() if t in self._postings}
+            idf = {
+                t: self._idf(len(self._postings[t])) * q
+                for t, q in query_terms.items()
+                if t in self._postings
+            }
             out: dict[int, float] = {}
             for doc_id in doc_ids:
                 terms = self._doc_terms.get(doc_id)
                 if terms is not None:
-                    out[doc_id] = sum(w * self._tf_part(terms[t], doc_id) for t, w in idf.items() if t in terms)
+                    out[doc_id] = sum(
+                        w * self._tf_part(terms[t], doc_id) for t, w in idf.items() if t in terms
+                    )
         return out
 
     def _idf(self, df: int) -> float:

@@ -17,14 +17,17 @@ from ..markup import plain_text
 _WORD = re.compile(r"\w+")
 # A term this long also marks longer words it starts ("procure" -> "procurement").
 PREFIX_MIN = 4
+# Bounds that keep a 1,000-character query over a 50,000-character post cheap.
+MAX_TERMS = 32
+SCAN_CHARS = 5000
 
 
 def query_terms(q: str) -> frozenset[str]:
     """The words of a query worth marking: the lexical index's own tokens."""
-    terms = set()
+    terms: dict[str, None] = {}
     for token in tokenize(q or ""):
-        terms.update(t for t in re.split(r"[-_./]", token) if t)
-    return frozenset(terms)
+        terms.update(dict.fromkeys(t for t in re.split(r"[-_./]", token) if t))
+    return frozenset(list(terms)[:MAX_TERMS])
 
 
 def _fold(word: str) -> str:
@@ -41,7 +44,8 @@ def excerpt(text: str, terms: frozenset[str], length: int = 240) -> str:
     plain = plain_text(text)
     if len(plain) <= length:
         return plain
-    start = next((m.start() for m in _WORD.finditer(plain) if _matches(m.group(), terms)), 0)
+    words = _WORD.finditer(plain[:SCAN_CHARS])
+    start = next((m.start() for m in words if _matches(m.group(), terms)), 0)
     start = max(0, start - length // 4)
     if start:
         start = plain.find(" ", start) + 1 or start  # begin on a word boundary

@@ -2,6 +2,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from ..extensions import limiter
 from ..threads.queries import countries
 from . import bp
 from .highlight import excerpt, highlight, query_terms
@@ -9,6 +10,8 @@ from .services import SORTS, opening_bodies, parse_search_args, run_search
 
 
 @bp.route("/search")
+# Each query runs the embedding model; generous, since a country office shares one IP.
+@limiter.limit("120 per minute")
 def search():
     """Search threads by meaning and keyword, as the current user may see them."""
     req = parse_search_args(request.args, current_user)

@@ -1,7 +1,9 @@
 // The composer (/threads/new): live similar-thread suggestions and a draft that
 // survives reloads. Progressive enhancement: without this script the form posts as
 // usual and "Check for similar threads" shows the same suggestions server-side.
-import { debounce, fetchSimilar, listKeys, renderSuggestions, countText, BODY_MAX } from "./similar.js";
+import {
+  BODY_MAX, countText, debounce, fetchSimilar, listKeys, renderSuggestions,
+} from "./similar.js";
 import { draftStore } from "./draft.js";
 
 const DEBOUNCE_MS = 300;
@@ -14,83 +16,96 @@ const panel = document.getElementById("similar-panel");
 if (form && panel) initComposer(form, panel);
 
 function initComposer(form, panel) {
-  const ui = {
+  const c = {
+    form,
+    panel,
+    url: panel.dataset.similarUrl,
     list: panel.querySelector("[data-similar-list]"),
     status: panel.querySelector("[data-similar-status]"),
-    hint: panel.querySelector("[data-similar-hint]"),
     dismiss: panel.querySelector("[data-similar-dismiss]"),
     restore: document.querySelector("[data-similar-restore]"),
     dismissedField: form.elements.namedItem("dismissed_similar"),
+    fields: { title: form.elements.namedItem("title"), body: form.elements.namedItem("body") },
+    store: draftStore(panel.dataset.draftKey || "headstart.draft"),
+    state: { seq: 0, controller: null, shownKey: "", dismissed: false },
   };
-  const fields = { title: form.elements.namedItem("title"), body: form.elements.namedItem("body") };
-  const store = draftStore(panel.dataset.draftKey || "headstart.draft");
-  const state = { seq: 0, controller: null, shownKey: "", lastField: fields.title, dismissed: false };
+  c.state.lastField = c.fields.title;
+  const serverListed = c.list.children.length > 0; // the no-JS "check" step just ran
+  const draft = startDraft(c);
+  c.refresh = debounce(() => suggest(c), DEBOUNCE_MS);
+  wireSuggestions(c);
+  wireKeyboard(c);
+  wireDismiss(c);
+  c.dismiss.hidden = !serverListed;
+  setDismissed(c, Boolean(draft && draft.dismissed) && !serverListed);
+  if (serverListed) c.state.shownKey = draftKey(c.fields);
+  else if (!c.state.dismissed) c.refresh();
+}
 
-  const serverListed = ui.list.children.length > 0; // the no-JS "check" step just ran
-  const draft = store.load();
-  if (draft && !fields.title.value.trim() && !fields.body.value.trim()) {
-    restoreDraft(form, draft);
-    announceRestored(form, store);
-  } else if (!fields.title.value.trim()) {
-    prefillTitle(fields.title);
+/** Restore a kept draft into an empty form (or carry ?title= over); returns the draft. */
+function startDraft(c) {
+  const draft = c.store.load();
+  const empty = !c.fields.title.value.trim() && !c.fields.body.value.trim();
+  if (draft && empty) {
+    restoreDraft(c.form, draft);
+    announceRestored(c.form, c.store);
+  } else if (!c.fields.title.value.trim()) {
+    prefillTitle(c.fields.title);
   }
-  state.dismissed = Boolean(draft && draft.dismissed) && !serverListed;
+  return draft;
+}
 
-  for (const noJs of panel.querySelectorAll("[data-similar-nojs]")) noJs.hidden = true;
-  ui.hint.textContent = "Similar threads appear here as you type. Alt+↓ moves to them, Esc comes back.";
-  for (const field of Object.values(fields)) {
-    field.setAttribute("aria-keyshortcuts", "Alt+ArrowDown");
-    field.setAttribute("aria-controls", ui.list.id);
-  }
-
-  const refresh = debounce(() => suggest(fields, ui, state, panel.dataset.similarUrl), DEBOUNCE_MS);
-  const save = () => saveDraft(form, store, state);
-
-  form.addEventListener("input", (event) => {
-    save();
-    if (event.target === fields.title || event.target === fields.body) refresh();
+function wireSuggestions(c) {
+  for (const noJs of c.panel.querySelectorAll("[data-similar-nojs]")) noJs.hidden = true;
+  c.panel.querySelector("[data-similar-hint]").textContent =
+    "Similar threads appear here as you type. Alt+↓ moves to them, Esc comes back.";
+  c.form.addEventListener("input", (event) => {
+    saveDraft(c);
+    if (event.target === c.fields.title || event.target === c.fields.body) c.refresh();
   });
-  form.addEventListener("change", save);
-  for (const field of Object.values(fields)) {
-    field.addEventListener("focus", () => { state.lastField = field; });
+  c.form.addEventListener("change", () => saveDraft(c));
+  window.addEventListener("online", c.refresh);
+}
+
+function wireKeyboard(c) {
+  for (const field of Object.values(c.fields)) {
+    field.setAttribute("aria-keyshortcuts", "Alt+ArrowDown");
+    field.setAttribute("aria-controls", c.list.id);
+    field.addEventListener("focus", () => { c.state.lastField = field; });
     field.addEventListener("keydown", (event) => {
-      if (event.altKey && event.key === "ArrowDown") {
-        const first = ui.list.querySelector("a.suggestion-title");
-        if (first && !panel.hidden) {
-          event.preventDefault();
-          first.focus();
-        }
+      const first = c.list.querySelector("a.suggestion-title");
+      if (event.altKey && event.key === "ArrowDown" && first && !c.panel.hidden) {
+        event.preventDefault();
+        first.focus();
       }
     });
   }
-  listKeys(ui.list, () => state.lastField.focus());
+  listKeys(c.list, () => c.state.lastField.focus());
+}
 
-  ui.dismiss.hidden = !serverListed;
-  ui.dismiss.addEventListener("click", () => {
-    setDismissed(panel, ui, state, true);
-    refresh.cancel();
-    save();
-    ui.restore.querySelector("button").focus();
+function wireDismiss(c) {
+  const showAgain = c.restore.querySelector("button");
+  c.dismiss.addEventListener("click", () => {
+    setDismissed(c, true);
+    c.refresh.cancel();
+    saveDraft(c);
+    showAgain.focus();
   });
-  ui.restore.querySelector("button").addEventListener("click", () => {
-    setDismissed(panel, ui, state, false);
-    save();
-    state.shownKey = "";
-    suggest(fields, ui, state, panel.dataset.similarUrl);
-    fields.title.focus();
+  showAgain.addEventListener("click", () => {
+    setDismissed(c, false);
+    saveDraft(c);
+    c.state.shownKey = "";
+    suggest(c);
+    c.fields.title.focus();
   });
-  window.addEventListener("online", refresh);
-
-  setDismissed(panel, ui, state, state.dismissed);
-  if (serverListed) state.shownKey = draftKey(fields);
-  else if (!state.dismissed) refresh();
 }
 
 function draftKey(fields) {
   return `${fields.title.value.trim()}\u0000${fields.body.value.trim().slice(0, BODY_MAX)}`;
 }
 
-async function suggest(fields, ui, state, url) {
+async function suggest(c) {
+  const { fields, state } = c;
   if (state.dismissed) return;
   const title = fields.title.value.trim();
   const body = fields.body.value.trim();
@@ -100,11 +115,11 @@ async function suggest(fields, ui, state, url) {
   if (state.controller) state.controller.abort();
   if (title.length + body.length < MIN_CHARS) {
     state.shownKey = key;
-    show(ui, []);
+    show(c, []);
     return;
   }
   if (navigator.onLine === false) {
-    quiet(ui, "You seem to be offline: suggestions will come back when you reconnect.");
+    quiet(c, "You seem to be offline: suggestions will come back when you reconnect.");
     return;
   }
   const controller = new AbortController();
@@ -112,38 +127,37 @@ async function suggest(fields, ui, state, url) {
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
   try {
-    const results = await fetchSimilar(url, { title, body, signal: controller.signal });
+    const results = await fetchSimilar(c.url, { title, body, signal: controller.signal });
     if (mine !== state.seq || state.dismissed) return;
     state.shownKey = key;
-    show(ui, results);
-  } catch (error) {
+    show(c, results);
+  } catch {
     // Superseded requests are aborted on purpose; anything else gets a quiet note.
     if (mine !== state.seq || (controller.signal.aborted && !timedOut)) return;
-    quiet(ui, timedOut ? "Suggestions are taking too long; keep writing, they will catch up."
-                       : "Similar threads could not be checked just now.");
+    quiet(c, timedOut ? "Suggestions are taking too long; keep writing, they will catch up."
+                      : "Similar threads could not be checked just now.");
   } finally {
     clearTimeout(timer);
   }
 }
 
-function show(ui, results) {
-  renderSuggestions(ui.list, results, { newTab: true });
-  ui.dismiss.hidden = results.length === 0;
-  const text = results.length ? countText(results.length) : "";
+function show(c, results) {
+  renderSuggestions(c.list, results, { newTab: true });
+  c.dismiss.hidden = results.length === 0;
+  quiet(c, results.length ? countText(results.length) : "");
+}
+
+function quiet(c, text) {
   // The status is a polite live region: only a change is worth announcing.
-  if (ui.status.textContent !== text) ui.status.textContent = text;
+  if (c.status.textContent !== text) c.status.textContent = text;
 }
 
-function quiet(ui, text) {
-  if (ui.status.textContent !== text) ui.status.textContent = text;
-}
-
-function setDismissed(panel, ui, state, dismissed) {
-  state.dismissed = dismissed;
-  panel.hidden = dismissed;
-  ui.restore.hidden = !dismissed;
-  if (ui.dismissedField) ui.dismissedField.value = dismissed ? "1" : "";
-  if (dismissed && state.controller) state.controller.abort();
+function setDismissed(c, dismissed) {
+  c.state.dismissed = dismissed;
+  c.panel.hidden = dismissed;
+  c.restore.hidden = !dismissed;
+  if (c.dismissedField) c.dismissedField.value = dismissed ? "1" : "";
+  if (dismissed && c.state.controller) c.state.controller.abort();
 }
 
 function readDraft(form) {
@@ -155,13 +169,13 @@ function readDraft(form) {
   return draft;
 }
 
-function saveDraft(form, store, state) {
-  const draft = readDraft(form);
+function saveDraft(c) {
+  const draft = readDraft(c.form);
   if (!draft.title.trim() && !draft.body.trim()) {
-    store.clear(); // an emptied form is not a draft worth keeping
+    c.store.clear(); // an emptied form is not a draft worth keeping
     return;
   }
-  store.save({ ...draft, dismissed: state.dismissed, savedAt: new Date().toISOString() });
+  c.store.save({ ...draft, dismissed: c.state.dismissed, savedAt: new Date().toISOString() });
 }
 
 function restoreDraft(form, draft) {
@@ -169,7 +183,9 @@ function restoreDraft(form, draft) {
     const field = form.elements.namedItem(name);
     const value = draft[name];
     if (!field || typeof value !== "string") continue;
-    if (field instanceof HTMLSelectElement && ![...field.options].some((o) => o.value === value)) continue;
+    const known = !(field instanceof HTMLSelectElement)
+      || [...field.options].some((option) => option.value === value);
+    if (!known) continue; // e.g. a category this account can no longer post in
     field.value = value;
   }
 }

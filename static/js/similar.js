@@ -8,7 +8,9 @@ export const LIMIT = 5;
 
 /** POST a draft to /api/v1/similar; resolves to the results list, rejects on any failure. */
 export async function fetchSimilar(url, { title = "", body = "", exclude = 0, signal } = {}) {
-  const payload = { title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), limit: LIMIT };
+  const payload = {
+    title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), limit: LIMIT,
+  };
   if (exclude) payload.exclude = Number(exclude);
   const response = await fetch(url, {
     method: "POST",

@@ -55,7 +55,7 @@ function initReplyRelated(box, reply) {
         ? `${results.length} thread${results.length === 1 ? "" : "s"} like your reply found.`
         : "No threads close to your reply; the list shows threads related to this one.";
     } catch {
-      if (mine === state.seq) status.textContent = "Related threads could not be fetched just now.";
+      if (mine === state.seq) status.textContent = "Related threads could not be found just now.";
     }
   });
 }

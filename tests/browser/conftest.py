@@ -20,10 +20,11 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from forum import create_app
-from forum.demo import MEMBER_PASSWORD, load_demo
+from forum.demo import load_demo
 from forum.extensions import db
 from forum.indexing import get_service
 from forum.models import Thread, ThreadEmbedding
+from tests.browser.helpers import demo_threads
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -63,6 +64,12 @@ def live_app(tmp_path_factory, pytestconfig, chromium_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(live_app):
+    """Every demo thread by external id (ids, titles, categories, paths)."""
+    return demo_threads(live_app)
 
 
 @pytest.fixture(scope="session")
@@ -134,15 +141,6 @@ def new_page(browser, base_url, js_errors):
 def page(new_page):
     """A guest's page in a fresh context."""
     return new_page()
-
-
-def log_in(page, username: str, password: str = MEMBER_PASSWORD) -> None:
-    """Sign in through the real login form."""
-    page.goto("/login")
-    page.fill("#login", username)
-    page.fill("#password", password)
-    page.click("#submit")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 class _EmbeddingCache:

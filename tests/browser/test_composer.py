@@ -5,20 +5,17 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
-from tests.browser.demo_data import GCF_FAMILY, GCF_PARAPHRASE, GCF_QUESTION, demo_threads
+from tests.browser.helpers import (
+    GCF_FAMILY, GCF_PARAPHRASE, GCF_QUESTION, log_in,
+)
 
 pytestmark = pytest.mark.browser
 
 SUGGESTIONS = "#similar-list a.suggestion-title"
 
 
-@pytest.fixture(scope="module")
-def demo(live_app):
-    return demo_threads(live_app)
-
-
 def composer(new_page, username="amina.diallo", **context_options):
+    """A member's page on the composer."""
     page = new_page(**context_options)
     log_in(page, username)
     page.goto("/threads/new")
@@ -52,7 +49,10 @@ def test_keyboard_reaches_the_suggestion_and_comes_back(new_page, demo):
     wanted = demo[GCF_QUESTION].title
     expect(page.locator(SUGGESTIONS, has_text=wanted)).to_be_visible(timeout=2000)
     page.press("#title", "Alt+ArrowDown")
-    focused = lambda: page.evaluate("document.activeElement.textContent")  # noqa: E731
+
+    def focused() -> str:
+        return page.evaluate("document.activeElement.textContent")
+
     for _ in range(5):
         if wanted in focused():
             break

@@ -1,12 +1,11 @@
 """A guest never sees a members-only or group-only thread: suggestions, related, search."""
 import pytest
-from playwright.sync_api import expect
 from flask_login import AnonymousUserMixin
+from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.indexing import similar_threads
-from tests.browser.conftest import log_in
-from tests.browser.demo_data import demo_threads, restricted
+from tests.browser.helpers import demo_threads, log_in, restricted
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +18,7 @@ FETCH_SIMILAR = """async (title) => {
 
 @pytest.fixture(scope="module")
 def secret_titles(live_app):
+    """Titles of the demo's members-only and group-only threads."""
     found = restricted(demo_threads(live_app))
     assert len(found) >= 4, "the demo should have members-only and group-only threads"
     return [t.title for t in found]

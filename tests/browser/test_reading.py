@@ -4,15 +4,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
-from tests.browser.demo_data import DROUGHT_QUESTION, GCF_FAMILY, GCF_QUESTION, demo_threads
+from tests.browser.helpers import (
+    DROUGHT_QUESTION, GCF_FAMILY, GCF_QUESTION, log_in,
+)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo(live_app):
-    return demo_threads(live_app)
 
 
 def test_related_threads_on_a_thread_page(page, demo):

@@ -141,6 +141,11 @@ def test_highlight_marks_cjk_by_character_and_ignores_junk():
     assert str(highlight("a (b) * c", query_terms('"((*AND OR NOT'))) == "a (b) * c"
 
 
+def test_a_long_query_marks_a_bounded_number_of_terms():
+    terms = query_terms(" ".join(f"word{i}" for i in range(500)))
+    assert len(terms) == 32 and "word0" in terms
+
+
 def test_excerpt_starts_near_the_first_match():
     text = "word " * 200 + "the board approval came late " + "tail " * 100
     snippet = excerpt(text, query_terms("approval"), 120)
@@ -326,7 +331,8 @@ def test_composer_loads_its_script_without_inline_code(app, auth, client):
     assert '<script type="module" src="/static/js/composer.js"></script>' in html
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # no inline script
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    assert 'data-similar-url="/api/v1/similar"' in html and 'data-draft-key="headstart.draft.' in html
+    assert 'data-similar-url="/api/v1/similar"' in html
+    assert 'data-draft-key="headstart.draft.' in html
     assert 'aria-live="polite"' in html
 
 
@@ -402,3 +408,19 @@ def test_others_asked_this_before_right_after_posting(fresh_world, auth, client,
     other = fresh_world.test_client()
     assert "Others asked this before" not in page(other, response.location)  # author only
     assert 'class="related"' in page(other, response.location)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+@pytest.mark.postgres
+@pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_SAVE_INTERVAL=0)
+@pytest.mark.parametrize("app", ["postgres"], indirect=True)
+def test_search_filters_and_related_threads_on_postgresql(app):
+    build_world(app)
+    client = app.test_client()
+    # NUL bytes are errors in PostgreSQL strings; LIKE wildcards must stay literal.
+    for q in ("a\x00b", "中文 查询", "' OR 1=1 --", "%_\\"):
+        page(client, "/search", query_string={"q": q, "tag": "gcf\x00", "country": "x\x00"})
+    html = page(client, "/search?q=GCF board approval&country=NIGERIA&tag=gcf")
+    assert result_titles(html) == [GCF_TITLE]
+    html = page(client, f"/threads/{thread_id(app, GCF_TITLE)}")
+    assert GCF_EXPERIENCE in titles_in(section(html, 'class="related"'))

@@ -9,15 +9,36 @@ from search.engine import EngineConfig, FieldVector, SearchEngine
 from search.text import ThreadDoc
 
 THREADS = [
-    ThreadDoc(1, "Renewing a residence permit", "My RP expires next month. Which documents does immigration need?",
-              category="Visas and Permits", replies=("Passport, photo and the company letter.",)),
-    ThreadDoc(2, "Best bank for salary account", "Which bank gives good service for expats?",
-              category="Advice and Help", replies=("QNB is fine", "CBQ has better rates")),
-    ThreadDoc(3, "Driving licence transfer", "Can I convert my UK licence without a test?", category="Motoring"),
-    ThreadDoc(4, "Good schools for kids", "Looking for a British curriculum school near West Bay.",
-              category="Education"),
-    ThreadDoc(5, "Pump failure LTA-2024-017", "Line 3 pump tripped twice, see incident LTA-2024-017.",
-              tags=("maintenance",), category="Operations"),
+    ThreadDoc(
+        1,
+        "Renewing a residence permit",
+        "My RP expires next month. Which documents does immigration need?",
+        category="Visas and Permits",
+        replies=("Passport, photo and the company letter.",),
+    ),
+    ThreadDoc(
+        2,
+        "Best bank for salary account",
+        "Which bank gives good service for expats?",
+        category="Advice and Help",
+        replies=("QNB is fine", "CBQ has better rates"),
+    ),
+    ThreadDoc(
+        3, "Driving licence transfer", "Can I convert my UK licence without a test?", category="Motoring"
+    ),
+    ThreadDoc(
+        4,
+        "Good schools for kids",
+        "Looking for a British curriculum school near West Bay.",
+        category="Education",
+    ),
+    ThreadDoc(
+        5,
+        "Pump failure LTA-2024-017",
+        "Line 3 pump tripped twice, see incident LTA-2024-017.",
+        tags=("maintenance",),
+        category="Operations",
+    ),
     ThreadDoc(6, "Weekend trips", "Where can we go camping in the desert this winter?", category="Leisure"),
 ]
 
@@ -32,7 +53,9 @@ def engine(embedder):
 
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])
 def test_paraphrase_finds_its_thread(engine, mode):
-    hits = engine.similar("How do I extend my work visa?", "Papers needed to prolong my residency card", k=3, mode=mode)
+    hits = engine.similar(
+        "How do I extend my work visa?", "Papers needed to prolong my residency card", k=3, mode=mode
+    )
     assert hits[0].thread_id == 1
     assert hits[0].dense is not None and (hits[0].lexical is None) == (mode == "dense")
 
@@ -77,8 +100,13 @@ def test_embed_threads_reuses_stored_vectors(fake_embedder):
     assert set(first[0]) == {"main", "title", "replies"} and isinstance(first[0]["main"], FieldVector)
     assert len(fake_embedder.calls[-1]) == 6
     stored = [{f: (v.digest, v.vector) for f, v in fields.items()} for fields in first]
-    edited = ThreadDoc(2, THREADS[1].title, THREADS[1].body, category=THREADS[1].category,
-                       replies=THREADS[1].replies + ("Doha Bank too",))
+    edited = ThreadDoc(
+        2,
+        THREADS[1].title,
+        THREADS[1].body,
+        category=THREADS[1].category,
+        replies=THREADS[1].replies + ("Doha Bank too",),
+    )
     again = engine.embed_threads([THREADS[0], edited], stored)
     assert fake_embedder.calls[-1] == [again[1]["replies"].text]  # only the changed field
     assert np.array_equal(again[0]["main"].vector, first[0]["main"].vector)
@@ -107,3 +135,14 @@ def test_save_and_load_vector_index(fake_embedder, tmp_path):
 def test_unknown_mode_is_rejected(fake_embedder):
     with pytest.raises(ValueError):
         SearchEngine(fake_embedder).similar("x", mode="magic")
+
+
+def test_stale_or_incomplete_vectors_are_reencoded(fake_embedder):
+    engine = SearchEngine(fake_embedder)
+    fields = engine.embed_threads(THREADS[:1])[0]
+    calls = len(fake_embedder.calls)
+    edited = ThreadDoc(1, "A new title", THREADS[0].body, category=THREADS[0].category, replies=THREADS[0].replies)
+    engine.upsert(edited, fields)  # title changed: its FieldVectors no longer match
+    assert len(fake_embedder.calls) == calls + 1
+    engine.upsert(THREADS[0], {"main": fields["main"].vector})  # title and replies vectors missing
+    assert len(fake_embedder.calls) == calls + 2

@@ -23,7 +23,9 @@ def test_tokenizer_is_unicode_aware():
     assert tokenize("تأشيرة عمل") == ["تأشيرة", "عمل"]
 
 
-@pytest.mark.parametrize("junk", ["", "   ", "!!!???", "--- ... ///", "\x00\x01\ufffd", "🙂🙂", "a I", "the of and"])
+@pytest.mark.parametrize(
+    "junk", ["", "   ", "!!!???", "--- ... ///", "\x00\x01\ufffd", "🙂🙂", "a I", "the of and"]
+)
 def test_junk_queries_return_nothing(junk):
     index = BM25Index()
     index.upsert(1, "visa renewal at the immigration office")
@@ -32,7 +34,14 @@ def test_junk_queries_return_nothing(junk):
 
 def test_any_script_indexes_and_searches_without_crashing():
     index = BM25Index()
-    texts = ["Виза для семьи", "家族ビザの更新", "비자 연장", "तकनीकी सहायता", "😀 emoji only", "\u202eRTL override"]
+    texts = [
+        "Виза для семьи",
+        "家族ビザの更新",
+        "비자 연장",
+        "तकनीकी सहायता",
+        "😀 emoji only",
+        "\u202eRTL override",
+    ]
     for i, text in enumerate(texts):
         index.upsert(i, text)
     assert index.search("виза", 3)[0][0] == 0

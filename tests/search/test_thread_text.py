@@ -17,10 +17,14 @@ from search.text import (
 def test_strip_markdown_keeps_words_and_code():
     md = (
         "# Heading\n\n**Bold** and _italic_ with a [link](https://x.org/a_(b)) and `GEN2`.\n"
-        "> quoted\n- item one\n1. item two\n```python\nprint('hi')\n```\n![alt text](img.png) <b>html</b>\n---\n"
+        "> quoted\n- item one\n1. item two\n```python\nprint('hi')\n```\n"
+        "![alt text](img.png) <b>html</b>\n---\n"
     )
     text = strip_markdown(md)
-    assert text == "Heading Bold and italic with a link and GEN2. quoted item one item two print('hi') alt text html"
+    assert (
+        text
+        == "Heading Bold and italic with a link and GEN2. quoted item one item two print('hi') alt text html"
+    )
 
 
 def test_strip_markdown_leaves_plain_text_and_codes_alone():
@@ -42,8 +46,14 @@ def test_replies_text_caps_each_reply():
 
 
 def test_thread_texts_fields_and_lexical_text():
-    doc = ThreadDoc(1, "Visa renewal", "How do I **renew**?", tags=("visa",), category="Visas and Permits",
-                    replies=("Go to MOI",))
+    doc = ThreadDoc(
+        1,
+        "Visa renewal",
+        "How do I **renew**?",
+        tags=("visa",),
+        category="Visas and Permits",
+        replies=("Go to MOI",),
+    )
     texts = thread_texts(doc)
     assert texts == {
         "main": "Visa renewal How do I renew? visa Visas and Permits",

@@ -1,8 +1,9 @@
-"""What the browser tests need to know about the demo content, read from the live app."""
+"""Helpers of the browser tests: signing in, and what they need to know about the demo."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from forum.demo import MEMBER_PASSWORD
 from forum.extensions import db
 from forum.models import Category, Thread
 
@@ -35,3 +36,12 @@ def demo_threads(app) -> dict[str, DemoThread]:
 def restricted(threads: dict[str, DemoThread]) -> list[DemoThread]:
     """Demo threads in the members-only and group-only categories."""
     return [t for t in threads.values() if t.category in RESTRICTED_CATEGORIES]
+
+
+def log_in(page, username: str, password: str = MEMBER_PASSWORD) -> None:
+    """Sign in through the real login form."""
+    page.goto("/login")
+    page.fill("#login", username)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(lambda url: "/login" not in url)
