@@ -50,7 +50,7 @@ class SearchFilters:
         if self.kind:
             stmt = stmt.where(Thread.kind == self.kind)
         if self.status == "unanswered":
-            stmt = stmt.where(Thread.reply_count == 0)
+            stmt = stmt.where(Thread.reply_count == 0, Thread.status != "closed")
         elif self.status:
             stmt = stmt.where(Thread.status == self.status)
         if self.featured:

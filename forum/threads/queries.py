@@ -2,11 +2,12 @@
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Category, Post, Tag, Thread, thread_tags
+from ..finder import SearchFilters
+from ..models import Category, Post, Thread
 from ..models._base import utcnow
 from .. import permissions
 
@@ -14,14 +15,8 @@ STATUS_FILTERS = ("open", "solved", "closed", "unanswered")
 
 
 @dataclass
-class ThreadFilters:
-    """Filters a listing accepts from the query string."""
-
-    category: Optional[Category] = None
-    tag: str = ""
-    country: str = ""
-    kind: str = ""
-    status: str = ""
+class ThreadFilters(SearchFilters):
+    """The listing filters: the search filters, read leniently from the query string."""
 
     @classmethod
     def from_args(cls, args, category: Optional[Category] = None) -> "ThreadFilters":
@@ -42,23 +37,6 @@ class ThreadFilters:
                                   ("kind", self.kind), ("status", self.status)) if v}
 
 
-def _apply(stmt, f: ThreadFilters):
-    if f.category is not None:
-        stmt = stmt.where(Thread.category_id == f.category.id)
-    if f.tag:
-        stmt = stmt.where(exists().where(
-            thread_tags.c.thread_id == Thread.id, thread_tags.c.tag_id == Tag.id, Tag.name == f.tag))
-    if f.country:
-        stmt = stmt.where(func.lower(Thread.country) == f.country.lower())
-    if f.kind:
-        stmt = stmt.where(Thread.kind == f.kind)
-    if f.status == "unanswered":
-        stmt = stmt.where(Thread.reply_count == 0, Thread.status != "closed")
-    elif f.status:
-        stmt = stmt.where(Thread.status == f.status)
-    return stmt
-
-
 def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
     """A page of threads this user may see, pinned first, then latest activity."""
     now = utcnow()
@@ -66,7 +44,7 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
     pinned = case((
         (Thread.pinned_scope.in_(("site", pin_scope)))
         & or_(Thread.pinned_until.is_(None), Thread.pinned_until > now), 0), else_=1)
-    stmt = _apply(permissions.visible_threads(user), filters).options(
+    stmt = filters.apply(permissions.visible_threads(user)).options(
         selectinload(Thread.tags), selectinload(Thread.category), selectinload(Thread.author),
     ).order_by(pinned, Thread.last_activity_at.desc(), Thread.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
