@@ -98,5 +98,9 @@ def combine_vectors(vectors: Mapping[str, np.ndarray], weights: Mapping[str, flo
 
 
 def top_k(scores: Mapping[int, float], k: int) -> list[tuple[int, float]]:
-    """Return the ``k`` highest ``(id, score)`` pairs, ties broken by id for stability."""
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+    """Return the ``k`` highest ``(id, score)`` pairs; ties keep the mapping's order.
+
+    The engine builds the mapping in candidate order (the caller's order in
+    rerank mode), so equal scores fall back on that prior rather than on ids.
+    """
+    return sorted(scores.items(), key=lambda item: -item[1])[:k]

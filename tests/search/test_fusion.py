@@ -32,6 +32,7 @@ def test_reciprocal_rank_fusion():
     assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
     assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
     assert [i for i, _ in top_k(fused, 2)] == [1, 3]
+    assert [i for i, _ in top_k({5: 1.0, 2: 1.0, 9: 2.0}, 3)] == [9, 5, 2]  # ties keep input order
 
 
 def test_combine_vectors_is_a_normalised_weighted_sum():
