@@ -141,7 +141,9 @@ def test_stale_or_incomplete_vectors_are_reencoded(fake_embedder):
     engine = SearchEngine(fake_embedder)
     fields = engine.embed_threads(THREADS[:1])[0]
     calls = len(fake_embedder.calls)
-    edited = ThreadDoc(1, "A new title", THREADS[0].body, category=THREADS[0].category, replies=THREADS[0].replies)
+    edited = ThreadDoc(
+        1, "A new title", THREADS[0].body, category=THREADS[0].category, replies=THREADS[0].replies
+    )
     engine.upsert(edited, fields)  # title changed: its FieldVectors no longer match
     assert len(fake_embedder.calls) == calls + 1
     engine.upsert(THREADS[0], {"main": fields["main"].vector})  # title and replies vectors missing
