@@ -6,13 +6,14 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterable, Optional
 
+import faiss
 import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from search.embedder import Embedder, EmbedderUnavailable
 from search.engine import EngineConfig, FieldVector, SearchEngine
-from search.text import ThreadDoc
+from search.text import MAX_REPLIES, ThreadDoc
 
 from .extensions import db
 from .models import IndexChange, Thread, ThreadEmbedding
@@ -23,7 +24,6 @@ BATCH = 256
 # Re-read this many change ids behind the last one applied: with concurrent writers an
 # id can commit after a larger one (PostgreSQL sequences); re-applying is harmless.
 LOOKBACK_IDS = 200
-MAX_REPLIES = 5
 
 # One model per process, shared by every app (and every test app) that asks for it.
 _EMBEDDERS: dict[tuple, Embedder | Exception] = {}
@@ -108,6 +108,9 @@ class IndexService:
                 self.session = previous
 
     def _start(self) -> None:
+        # One FAISS thread per query: with several, a loaded 2-core web host was 10x slower
+        # (benchmarks/README.md); parallelism comes from serving requests side by side.
+        faiss.omp_set_num_threads(1)
         cfg = self.app.config
         embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"))
         self.unavailable_reason = reason
