@@ -287,7 +287,7 @@ class IndexService:
     def _verify(self, engine) -> list[str]:
         expected = set(self.session.scalars(indexable().with_only_columns(Thread.id)))
         problems = []
-        lexical = set(engine.lexical.ids()) if hasattr(engine.lexical, "ids") else None
+        lexical = set(engine.lexical.ids())
         dense = set(engine.dense.ids()) if engine.dense is not None else None
         for name, have in (("lexical", lexical), ("vector", dense)):
             if have is None:

@@ -99,6 +99,11 @@ class BM25Index:
         """Whether ``doc_id`` is indexed."""
         return doc_id in self._doc_len
 
+    def ids(self) -> list[int]:
+        """The indexed document ids (to compare the index with the database)."""
+        with self._lock:
+            return list(self._doc_len)
+
     def upsert(self, doc_id: int, text: str) -> None:
         """Index ``text`` under ``doc_id``, replacing any previous text.
 

@@ -95,3 +95,11 @@ def test_search_is_fast_on_50k_documents():
     elapsed = (time.perf_counter() - started) / 5
     assert len(hits) == 100
     assert elapsed < 0.5  # measured ~0.05 s on 2 cores; generous bound for slow CI
+
+
+def test_ids_follow_upserts_and_removals():
+    index = BM25Index()
+    index.upsert(1, "joint programme")
+    index.upsert(2, "pooled fund")
+    index.remove(1)
+    assert index.ids() == [2]

@@ -1,0 +1,77 @@
+"""flask search status | reindex | verify | evaluate, through the real CLI runner."""
+import re
+from pathlib import Path
+
+import pytest
+
+from forum.extensions import db
+from forum.indexing import get_service
+from forum.threads import services
+from tests.forum.search_fixtures import make_category, make_user
+
+SEMEVAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "semeval2016-task3-qq"
+
+
+@pytest.fixture
+def indexed(search_app):
+    member = make_user("member1")
+    category = make_category("Data")
+    for title, body in [("Data sharing agreement template", "Template DSA-77."),
+                        ("Census microdata access", "Microdata from the statistics office.")]:
+        services.create_thread(member, category, title, body)
+    return search_app
+
+
+def test_status_reports_model_counts_and_freshness(indexed):
+    result = indexed.test_cli_runner().invoke(args=["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert "all-MiniLM-L6-v2@53aa51172d14" in result.output
+    assert "indexed threads: 2" in result.output
+    assert "index kind: flat" in result.output
+    assert "freshness: up to date" in result.output
+
+
+def test_reindex_and_verify(indexed):
+    runner = indexed.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 2 threads." in result.output
+    assert runner.invoke(args=["search", "verify"]).exit_code == 0
+    thread_id = db.session.scalar(db.select(db.func.min(services.Thread.id)))
+    get_service().engine.remove(thread_id)
+    result = runner.invoke(args=["search", "verify"])
+    assert result.exit_code == 1
+    assert "missing from the lexical index" in result.output
+    assert runner.invoke(args=["search", "reindex", "--reencode"]).exit_code == 0
+    assert runner.invoke(args=["search", "verify"]).exit_code == 0
+
+
+def test_status_says_when_the_model_is_missing(tmp_path, monkeypatch):
+    from tests.forum.search_fixtures import make_app
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path, SEARCH_MODEL=str(tmp_path / "absent-model"))
+    result = app.test_cli_runner().invoke(args=["search", "status"])
+    assert result.exit_code == 0
+    assert "keyword search only" in result.output and "lexical only" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SEMEVAL / "dev2016").is_dir(), reason="../shared/eval is not present")
+def test_evaluate_meets_the_quality_targets_through_the_forum(tmp_path, monkeypatch):
+    """Imports dev2016 through `threads import`'s code path and queries like /api/v1/similar."""
+    from tests.forum.search_fixtures import make_app
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = make_app(tmp_path).test_cli_runner().invoke(
+        args=["search", "evaluate", str(SEMEVAL / "dev2016")])
+    assert result.exit_code == 0, result.output
+    rows = {}
+    for line in result.output.splitlines():
+        match = re.match(r"\| (dense|lexical|hybrid) \| (.*) \|$", line)
+        if match:
+            rows[match.group(1)] = [float(x) for x in match.group(2).split(" | ")]
+    assert set(rows) == {"dense", "lexical", "hybrid"}, result.output
+    rerank_map, ndcg = 0, 3  # columns: rerank MAP, MRR, P@1, retrieval nDCG@10, ...
+    assert rows["hybrid"][rerank_map] >= 78.0
+    assert rows["hybrid"][ndcg] >= 68.0
+    for other in ("dense", "lexical"):
+        assert rows["hybrid"][rerank_map] > rows[other][rerank_map]
+        assert rows["hybrid"][ndcg] > rows[other][ndcg]
