@@ -130,7 +130,8 @@ def _apply_replies(thread: Thread, replies: list[dict], accepted: Optional[int],
     if accepted is not None:
         db.session.flush()
         thread.accepted_post_id = posts[accepted].id
-        thread.status = "solved"
+        if thread.status == "open":  # a moderator's "closed" survives a re-import
+            thread.status = "solved"
 
 
 def import_record(record: dict, default_category: Optional[str] = None,

@@ -201,3 +201,17 @@ def test_demo_load(app, runner):
         assert members >= 20
     skipped = runner.invoke(args=["demo", "load", "--if-empty"])
     assert skipped.exit_code == 0 and "skipped" in skipped.output
+
+
+def test_reimport_keeps_a_moderators_closed_status(app, runner, tmp_path):
+    path = _write_jsonl(tmp_path / "a.jsonl", [_thread("ext-1", accepted_reply=0)])
+    assert runner.invoke(args=["threads", "import", path]).exit_code == 0
+    with app.app_context():
+        thread = db.session.scalar(select(Thread).where(Thread.external_id == "ext-1"))
+        assert thread.status == "solved"
+        thread.status = "closed"
+        db.session.commit()
+    assert runner.invoke(args=["threads", "import", path]).exit_code == 0
+    with app.app_context():
+        thread = db.session.scalar(select(Thread).where(Thread.external_id == "ext-1"))
+        assert thread.status == "closed"
