@@ -65,3 +65,10 @@ def closeness(score: float) -> str:
     """Plain words for how close a suggestion is."""
     return closeness_label(score)
 
+
+
+@bp.app_template_global()
+def keyword_only() -> bool:
+    """True when the meaning model could not load and suggestions match keywords only."""
+    engine = indexing.get_service().engine
+    return bool(engine is not None and engine.lexical_only)

@@ -22,6 +22,7 @@ function initComposer(form, panel) {
     url: panel.dataset.similarUrl,
     list: panel.querySelector("[data-similar-list]"),
     status: panel.querySelector("[data-similar-status]"),
+    keywordOnly: panel.querySelector("[data-keyword-only]"),
     dismiss: panel.querySelector("[data-similar-dismiss]"),
     restore: document.querySelector("[data-similar-restore]"),
     dismissedField: form.elements.namedItem("dismissed_similar"),
@@ -143,6 +144,7 @@ async function suggest(c) {
 
 function show(c, results) {
   renderSuggestions(c.list, results, { newTab: true });
+  if (c.keywordOnly) c.keywordOnly.hidden = results.mode !== "lexical";
   c.dismiss.hidden = results.length === 0;
   quiet(c, results.length ? countText(results.length) : "");
 }

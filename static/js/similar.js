@@ -21,7 +21,9 @@ export async function fetchSimilar(url, { title = "", body = "", exclude = 0, si
   });
   if (!response.ok) throw new Error(`similar threads: HTTP ${response.status}`);
   const data = await response.json();
-  return Array.isArray(data.results) ? data.results.slice(0, LIMIT) : [];
+  const results = Array.isArray(data.results) ? data.results.slice(0, LIMIT) : [];
+  results.mode = data.mode; // "lexical" when only keyword matching is available
+  return results;
 }
 
 /** Replace the list's items with these results (same markup as discover/_macros.html). */

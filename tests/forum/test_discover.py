@@ -303,6 +303,24 @@ def test_keyword_only_notice_when_the_model_cannot_load(app):
     assert result_titles(html) == ["Flood sirens for FEW-1"]
 
 
+
+@pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_MODEL="/nonexistent/model-dir")
+def test_composer_and_related_threads_say_keywords_only(app, auth, client, csrf_token):
+    with app.app_context():
+        amina = make_user("amina")
+        climate = make_category("Climate")
+        first = make_thread(amina, climate, "Flood sirens for FEW-1", "Early warning FEW-1.").id
+        make_thread(amina, climate, "Sirens maintenance FEW-1", "Who repairs FEW-1 sirens?")
+    auth.login("amina")
+    html = client.post("/threads/new", data={
+        "csrf_token": csrf_token(client, "/threads/new"), "title": "FEW-1 sirens",
+        "body": "FEW-1", "category": "1", "kind": "question", "check": "1"}).get_data(as_text=True)
+    panel = section(html, 'id="similar-panel"')
+    assert "Matched by keywords only" in panel and "data-keyword-only hidden" not in panel
+    related = client.get(f"/threads/{first}").get_data(as_text=True)
+    assert "Matched by keywords only" in related
+
+
 # ---------------------------------------------------------------- composer
 def test_check_step_shows_suggestions_without_javascript(world, csrf_token):
     client = member_client(world, "amina")
