@@ -88,6 +88,8 @@ def test_suspend_and_unsuspend(app, client, auth, world):
     as_user(client, auth, "bob")  # a suspended member may read but not post
     response = post(client, f"/threads/{world.thread}/reply", {"body": "Can I still post?"})
     assert response.status_code == 403
+    banner = client.get("/").get_data(as_text=True)
+    assert "Your account is suspended until" in banner and "Repeated spam" in banner
     as_user(client, auth, "root")
     post(client, f"/admin/users/{bob}/unsuspend")
     assert not user(app, "bob").is_suspended
