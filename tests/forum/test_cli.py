@@ -215,3 +215,10 @@ def test_reimport_keeps_a_moderators_closed_status(app, runner, tmp_path):
     with app.app_context():
         thread = db.session.scalar(select(Thread).where(Thread.external_id == "ext-1"))
         assert thread.status == "closed"
+
+
+def test_forum_demo_0_starts_empty(app, runner, monkeypatch):
+    monkeypatch.setenv("FORUM_DEMO", "0")
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "skipped" in result.output
+    assert _count(app, Thread.id) == 0
