@@ -47,6 +47,16 @@ def reindex(reencode):
     click.echo(f"Indexed {count} threads.")
 
 
+@search_cli.command("prune")
+@click.option("--keep-days", default=30, show_default=True, type=click.IntRange(0),
+              help="Keep the changes of this many days.")
+def prune(keep_days):
+    """Delete old rows of the index change log (a stale index is then rebuilt, not patched)."""
+    from .indexing import get_service
+    deleted = get_service().prune(keep_days)
+    click.echo(f"Deleted {deleted} change-log row(s) older than {keep_days} day(s).")
+
+
 @search_cli.command("verify")
 def verify():
     """Exit non-zero when the index and the database disagree, saying how."""

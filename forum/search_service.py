@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Callable, Iterable, Optional
 
 import faiss
@@ -17,6 +18,7 @@ from search.text import MAX_REPLIES, ThreadDoc
 
 from .extensions import db
 from .models import IndexChange, Thread, ThreadEmbedding
+from .models._base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class IndexService:
         self._save_throttle = Throttle(app.config.get("SEARCH_SAVE_INTERVAL", 30))
         self.started = False
         self.loaded_from_disk = False
+        self.synced_at = utcnow()  # when this process last read the change log
+        self._prune_check = Throttle(3600)
 
     # ------------------------------------------------------------ lifecycle
     def engine_ready(self) -> SearchEngine:
@@ -115,8 +119,11 @@ class IndexService:
         embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"))
         self.unavailable_reason = reason
         self.engine = SearchEngine(embedder, EngineConfig())
+        self.synced_at = utcnow()
         self.last_change_id = self.session.scalar(select(func.max(IndexChange.id))) or 0
         manifest = self.engine.load(self.directory) if embedder else None
+        if manifest is not None and self._pruned_since(manifest.get("synced_at")):
+            manifest = None  # changes after the saved index may be gone from the log: rebuild
         self.loaded_from_disk = manifest is not None
         if manifest is not None:
             # Vectors are current up to the manifest's change; BM25 is rebuilt from text.
@@ -143,6 +150,11 @@ class IndexService:
         """Apply change-log rows this process has not applied yet; returns how many threads."""
         if not self.started:
             return 0
+        if self._prune_check.ready() and self._pruned_since(self.synced_at.isoformat()):
+            log.warning("The change log was pruned past this index; rebuilding it")
+            self._rebuild()
+            return 0
+        self.synced_at = utcnow()
         rows = self.session.execute(
             select(IndexChange.id, IndexChange.thread_id)
             .where(IndexChange.id > self.last_change_id - LOOKBACK_IDS)
@@ -158,6 +170,17 @@ class IndexService:
         if self._save_throttle.ready():
             self.save()
         return len({tid for _, tid in fresh})
+
+    def _pruned_since(self, stamp: Optional[str]) -> bool:
+        """True when the oldest change still in the log is newer than `stamp` (or no stamp):
+        changes between them may have been pruned, so replaying the log is not enough."""
+        oldest = self.session.scalar(select(func.min(IndexChange.created_at)))
+        if oldest is None:
+            return False
+        try:
+            return stamp is None or datetime.fromisoformat(stamp) < oldest
+        except (TypeError, ValueError):
+            return True
 
     # ------------------------------------------------------------ indexing
     def apply(self, thread_ids: Iterable[int], reencode: bool = False) -> None:
@@ -237,21 +260,40 @@ class IndexService:
         if self.engine is None or self.engine.embedder is None:
             return
         try:
-            self.engine.save(self.directory, last_change_id=self.last_change_id)
+            self.engine.save(self.directory, last_change_id=self.last_change_id,
+                             synced_at=self.synced_at.isoformat())
         except OSError:
             log.exception("Could not save the vector index; it stays in memory")
 
     def reindex(self, reencode: bool = False, progress=None) -> int:
         """Rebuild both indexes from the database (stored vectors unless reencode)."""
-        with self._reading() as session:
+        with self._reading():
             if not self.started:
                 self._start()
-            self.last_change_id = session.scalar(select(func.max(IndexChange.id))) or 0
-            cfg = self.engine.config
-            self.engine = SearchEngine(self.engine.embedder, cfg)
-            count = self._index_all(dense=True, reencode=reencode, progress=progress)
-            self.save()
-            return count
+            return self._rebuild(reencode, progress)
+
+    def _rebuild(self, reencode: bool = False, progress=None) -> int:
+        self.synced_at = utcnow()
+        self.last_change_id = self.session.scalar(select(func.max(IndexChange.id))) or 0
+        self.engine = SearchEngine(self.engine.embedder, self.engine.config)
+        count = self._index_all(dense=True, reencode=reencode, progress=progress)
+        self.save()
+        self._seen = set(self.session.scalars(select(IndexChange.id).where(
+            IndexChange.id > self.last_change_id - LOOKBACK_IDS)))
+        return count
+
+    def prune(self, keep_days: int) -> int:
+        """Delete change-log rows older than keep_days, always keeping the newest row (so
+        ids are never reused); returns how many were deleted."""
+        with self._reading() as session:
+            newest = session.scalar(select(func.max(IndexChange.id)))
+            if newest is None:
+                return 0
+            cutoff = utcnow() - timedelta(days=keep_days)
+            deleted = session.execute(delete(IndexChange).where(
+                IndexChange.created_at < cutoff, IndexChange.id < newest)).rowcount
+            session.commit()
+            return deleted
 
     def status(self) -> dict:
         """Model, counts, index kind and freshness."""

@@ -232,3 +232,31 @@ def test_model_unavailable_falls_back_to_keywords(tmp_path, monkeypatch):
         assert status["unavailable_reason"]
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see above
+def test_pruned_change_log_makes_a_stale_index_rebuild(tmp_path, world, search_app, search_db):
+    member, _, public, _ = world
+    services.create_thread(member, public, "Before the save", "Code SAVED-1.")
+    get_service().save()
+    # Another process posts twice while this index file stays as it was saved.
+    worker = make_app(tmp_path, search_db, SEARCH_ENABLED=False)
+    with worker.app_context():
+        author = db.session.get(type(member), member.id)
+        category = db.session.get(Category, public.id)
+        services.create_thread(author, category, "Pruned away", "Code PRUNED-2.")
+        services.create_thread(author, category, "Still in the log", "Code KEPT-3.")
+        result = worker.test_cli_runner().invoke(args=["search", "prune", "--keep-days", "0"])
+        assert result.exit_code == 0 and "Deleted" in result.output
+        # The newest change is always kept, so ids are never reused.
+        assert db.session.scalar(select(func.count(IndexChange.id))) == 1
+        db.session.remove()
+        db.engine.dispose()
+    restarted = make_app(tmp_path, search_db)
+    with restarted.app_context():
+        service = restarted.extensions["search_index"]
+        assert titles(GUEST, "PRUNED-2") == ["Pruned away"]  # replaying the log would miss it
+        assert not service.loaded_from_disk
+        assert service.verify() == []
+        db.session.remove()
+        db.engine.dispose()
