@@ -1,9 +1,9 @@
 """Thread and post services: plain values in, commit, DomainError out (STYLE habit 4)."""
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
@@ -153,15 +153,6 @@ def restore_post(actor: User, post: Post) -> None:
     db.session.commit()
 
 
-def count_replies(thread: Thread) -> int:
-    """Replies that are not deleted, counted in the database."""
-    return db.session.scalar(
-        select(func.count(Post.id)).where(
-            Post.thread_id == thread.id, Post.is_opening.is_(False), Post.deleted_at.is_(None)
-        )
-    )
-
-
 def parse_when(value) -> Optional[datetime]:
     """An ISO-8601 timestamp (a trailing Z is accepted) as naive UTC, or None."""
     if value in (None, ""):
@@ -170,6 +161,5 @@ def parse_when(value) -> Optional[datetime]:
         raise ValueError("created_at must be an ISO-8601 string")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
-        from datetime import timezone
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
