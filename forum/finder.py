@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func
 from sqlalchemy.orm import selectinload
 
 from . import permissions

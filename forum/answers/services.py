@@ -65,14 +65,19 @@ def set_helpful(user: User, post: Post, on: bool) -> bool:
         raise DomainError((None, "You cannot mark your own post helpful."))
     if post.is_deleted or not permissions.can_view_post(user, post):
         raise NotAllowed("You cannot vote on this post.")
-    vote = db.session.scalar(select(Vote).where(Vote.post_id == post.id, Vote.user_id == user.id))
-    if on and vote is None:
-        db.session.add(Vote(post_id=post.id, user_id=user.id))
-    elif not on and vote is not None:
-        db.session.delete(vote)
+    return _toggle(Vote, on, post_id=post.id, user_id=user.id)
+
+
+def _toggle(model, on: bool, **keys) -> bool:
+    """Make the unique row with these keys exist (on) or not (off); returns `on`."""
+    row = db.session.scalar(select(model).filter_by(**keys))
+    if on and row is None:
+        db.session.add(model(**keys))
+    elif not on and row is not None:
+        db.session.delete(row)
     try:
         db.session.commit()
-    except IntegrityError:  # a double click raced us to the same vote
+    except IntegrityError:  # a double click raced us to the same row
         db.session.rollback()
     return on
 
@@ -96,17 +101,7 @@ def set_bookmark(user: User, thread: Thread, on: bool) -> bool:
     """Save a thread for later, or forget it (idempotent); returns the new state."""
     if not permissions.can_view_thread(user, thread):
         raise NotAllowed("You cannot save this thread.")
-    mark = db.session.scalar(select(Bookmark).where(
-        Bookmark.thread_id == thread.id, Bookmark.user_id == user.id))
-    if on and mark is None:
-        db.session.add(Bookmark(thread_id=thread.id, user_id=user.id))
-    elif not on and mark is not None:
-        db.session.delete(mark)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-    return on
+    return _toggle(Bookmark, on, thread_id=thread.id, user_id=user.id)
 
 
 def is_bookmarked(user_id: int, thread_id: int) -> bool:

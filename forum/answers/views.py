@@ -1,10 +1,9 @@
 """Answers views: accept, helpful votes, saved threads, flags and notifications."""
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..actions import post_or_404, run_action
-from ..domain import DomainError, NotAllowed
-from ..forms_util import populate_errors
+from ..forms_util import submit
 from ..threads.views import get_thread_or_404, thread_url
 from . import bp, inbox, services
 from .forms import FlagForm, ToggleForm
@@ -95,19 +94,12 @@ def flag(post_id):
     if not services.can_flag(current_user, post):
         abort(403)
     form = FlagForm()
-    if form.validate_on_submit():
-        try:
-            services.flag_post(current_user, post, form.reason.data, form.text.data,
-                               current_app.config["FLAG_HIDE_THRESHOLD"])
-        except NotAllowed:
-            abort(403)
-        except DomainError as exc:
-            populate_errors(form, exc)
-        else:
-            flash("Thank you. A moderator will review the post and tell you the outcome.",
-                  "success")
-            return redirect(_post_url(post))
-    return render_template("answers/flag.html", form=form, post=post)
+    done = submit(form, lambda: services.flag_post(
+        current_user, post, form.reason.data, form.text.data,
+        current_app.config["FLAG_HIDE_THRESHOLD"]),
+        "Thank you. A moderator will review the post and tell you the outcome.",
+        _post_url(post))
+    return done or render_template("answers/flag.html", form=form, post=post)
 
 
 @bp.route("/notifications")

@@ -1,11 +1,10 @@
 """Featured practices: the library, and moderators curating summaries."""
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import current_app, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from ..actions import require_moderator, run_action
-from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import populate_errors
+from ..forms_util import submit
 from ..models import FeaturedPractice
 from ..threads.views import get_thread_or_404, thread_url
 from . import bp, queries, services
@@ -38,21 +37,6 @@ def index():
                            facets=queries.facets(current_user))
 
 
-def _save(form, action, success: str, back):
-    """Validate, call the service, map its errors onto the form."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except NotAllowed:
-            abort(403)
-        except DomainError as exc:
-            populate_errors(form, exc)
-        else:
-            flash(success, "success")
-            return redirect(back())
-    return None
-
-
 @bp.route("/threads/<int:thread_id>/feature", methods=["GET", "POST"])
 @login_required
 def feature(thread_id):
@@ -64,7 +48,7 @@ def feature(thread_id):
     form = SummaryForm()
     if request.method == "GET":
         form.summary.data = services.summary_template(thread, _post_url)
-    done = _save(form, lambda: services.feature_thread(
+    done = submit(form, lambda: services.feature_thread(
         current_user, thread, form.summary.data, form.reason.data),
         "The thread is featured in the practice library.", lambda: thread_url(thread))
     return done or render_template("featured/form.html", form=form, thread=thread,
@@ -78,7 +62,7 @@ def edit(practice_id):
     require_moderator()
     practice = _practice_or_404(practice_id)
     form = SummaryForm(obj=practice)
-    done = _save(form, lambda: services.edit_summary(
+    done = submit(form, lambda: services.edit_summary(
         current_user, practice, form.summary.data, form.reason.data),
         "The summary is updated.", lambda: thread_url(practice.thread))
     return done or render_template("featured/form.html", form=form, thread=practice.thread,

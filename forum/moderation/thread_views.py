@@ -1,15 +1,15 @@
 """Moderator tools on a thread: pin, close, hide, move, tags, duplicate."""
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..actions import require_moderator
-from ..domain import DomainError, NotAllowed
+from ..domain import DomainError
 from ..extensions import db
-from ..forms_util import populate_errors
+from ..forms_util import submit
 from ..models import AuditLog, Category, Thread
 from ..threads.views import get_thread_or_404, thread_url
 from . import bp, duplicates, services
@@ -66,17 +66,10 @@ def _act(thread_id: int, name: str, call, success: str):
     t = get_thread_or_404(thread_id)
     forms = moderation_forms(t, active=name)
     form = forms[name]
-    if form.validate_on_submit():
-        try:
-            call(t, form)
-        except NotAllowed:
-            abort(403)
-        except DomainError as exc:
-            populate_errors(form, exc)
-        else:
-            flash(success, "success")
-            return redirect(thread_url(t))
-    elif "csrf_token" in form.errors:
+    done = submit(form, lambda: call(t, form), success, lambda: thread_url(t))
+    if done:
+        return done
+    if "csrf_token" in form.errors:
         abort(400)
     return _render_tools(t, forms, 400)
 

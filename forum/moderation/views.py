@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..actions import post_or_404, require_moderator
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import populate_errors
+from ..forms_util import submit
 from ..models import AuditLog, Post, User
 from ..threads.views import thread_url
 from . import bp, flags, services
@@ -70,15 +70,11 @@ def hide_post(post_id):
     require_moderator()
     p = post_or_404(post_id)
     form = HideForm()
-    if form.validate_on_submit():
-        try:
-            services.hide_post(current_user, p, form.reason.data)
-        except DomainError as exc:
-            populate_errors(form, exc)
-        else:
-            flash("The post is hidden; its author is told why.", "success")
-            return redirect(_post_url(p))
-    elif "csrf_token" in form.errors:
+    done = submit(form, lambda: services.hide_post(current_user, p, form.reason.data),
+                  "The post is hidden; its author is told why.", _post_url(p))
+    if done:
+        return done
+    if "csrf_token" in form.errors:
         abort(400)
     return _render_post(p, form, 400)
 

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import indexing, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import populate_errors
+from ..forms_util import populate_errors, submit
 from ..models import Category, Post, Thread
 from ..threads.importer import slugify
 from . import bp, queries, services
@@ -153,19 +153,12 @@ def edit(post_id):
     form = EditPostForm(obj=post)
     if request.method == "GET" and post.is_opening:
         form.title.data, form.tags.data = post.thread.title, ", ".join(post.thread.tag_names)
-    if form.validate_on_submit():
-        try:
-            services.edit_post(current_user, post, form.body.data,
-                               title=form.title.data if post.is_opening else None,
-                               tags=form.tags.data if post.is_opening else None)
-        except NotAllowed:
-            abort(403)
-        except DomainError as exc:
-            populate_errors(form, exc)
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(thread_url(post.thread) + f"#post-{post.id}")
-    return render_template("threads/edit.html", form=form, post=post)
+    done = submit(form, lambda: services.edit_post(
+        current_user, post, form.body.data,
+        title=form.title.data if post.is_opening else None,
+        tags=form.tags.data if post.is_opening else None),
+        "Your changes are saved.", thread_url(post.thread) + f"#post-{post.id}")
+    return done or render_template("threads/edit.html", form=form, post=post)
 
 
 @bp.route("/posts/<int:post_id>/history")

@@ -8,13 +8,13 @@ import pytest
 from markupsafe import Markup
 
 from forum import create_app, indexing
-from forum.discover.highlight import excerpt, highlight, query_terms
 from forum.extensions import db
 from forum.models import Thread
 from tests.conftest import AuthActions
 from tests.factories import (
     make_category, make_featured, make_group, make_reply, make_thread, make_user,
 )
+
 
 
 GCF_TITLE = "Realistic timeline from GCF concept note to board approval?"

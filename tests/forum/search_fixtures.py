@@ -6,32 +6,8 @@ from flask_login import AnonymousUserMixin
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Category, Group, User
 
 GUEST = AnonymousUserMixin()
-
-
-def make_user(name, role="member"):
-    user = User(username=name, display_name=name.title(), role=role)
-    user.set_password("password123")
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def make_group(name, members):
-    group = Group(name=name, members=list(members))
-    db.session.add(group)
-    db.session.commit()
-    return group
-
-
-def make_category(name, visibility="public", group=None):
-    category = Category(name=name, slug=name.lower().replace(" ", "-"), visibility=visibility,
-                        group=group)
-    db.session.add(category)
-    db.session.commit()
-    return category
 
 
 def make_app(tmp_path, database_url=None, **extra):

@@ -3,7 +3,7 @@ import pytest
 
 from forum.extensions import db
 from forum.threads import services
-from tests.forum.search_fixtures import make_category, make_group, make_user
+from tests.factories import make_category, make_group, make_user
 
 
 @pytest.fixture

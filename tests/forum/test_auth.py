@@ -112,8 +112,8 @@ def test_login_page_is_accessible(client):
 
 def test_suspended_member_logs_in_sees_reason_but_cannot_post(app, client, auth, csrf_token):
     with app.app_context():
-        amina = make_user("amina", suspended_until=utcnow() + timedelta(days=3),
-                          suspended_reason="Repeated off-topic posts")
+        make_user("amina", suspended_until=utcnow() + timedelta(days=3),
+                  suspended_reason="Repeated off-topic posts")
         thread = make_thread(make_user("bob"), make_category("Procurement"))
         url = f"/threads/{thread.id}"
     response = auth.login("amina")

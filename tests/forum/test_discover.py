@@ -1,25 +1,17 @@
 """Discover through the test client: highlighting and the search page, with the real
 model and real FAISS; restricted, hidden and deleted threads must never show."""
 import re
-from datetime import datetime
 
 import pytest
-from markupsafe import Markup
 
-from forum import create_app, indexing
+from forum import indexing
 from forum.discover.highlight import excerpt, highlight, query_terms
-from forum.extensions import db
-from forum.models import Thread
-from tests.conftest import AuthActions
-from tests.factories import (
-    make_category, make_featured, make_group, make_reply, make_thread, make_user,
-)
-from tests.forum.discover_world import (  # noqa: F401  (world, fresh_world: fixtures)
+from tests.factories import make_category, make_thread, make_user
+from tests.forum.discover_world import (
     DELETED_TITLE, DROUGHT_TITLE, GCF_EXPERIENCE, GCF_TITLE, HIDDEN_TITLE, KENYA_TITLE,
-    LOUNGE_TITLE, POOLED_TITLE, RESTRICTED, build_world, fresh_world, member_client, page,
-    result_titles,
-    section, thread_id, titles_in, world,
+    LOUNGE_TITLE, POOLED_TITLE, member_client, page, result_titles, section,
 )
+
 
 
 # ---------------------------------------------------------------- highlighting

@@ -1,25 +1,18 @@
 """Discover through the test client: the composer's no-JS check step, related threads,
 "others asked this before", and the same on PostgreSQL."""
 import re
-from datetime import datetime
 
 import pytest
-from markupsafe import Markup
 
-from forum import create_app, indexing
-from forum.discover.highlight import excerpt, highlight, query_terms
+from forum import indexing
 from forum.extensions import db
 from forum.models import Thread
-from tests.conftest import AuthActions
-from tests.factories import (
-    make_category, make_featured, make_group, make_reply, make_thread, make_user,
+from tests.factories import make_category, make_thread, make_user
+from tests.forum.discover_world import (
+    DELETED_TITLE, GCF_EXPERIENCE, GCF_TITLE, HIDDEN_TITLE, KENYA_TITLE, LOUNGE_TITLE,
+    RESTRICTED, build_world, member_client, page, result_titles, section, thread_id, titles_in,
 )
-from tests.forum.discover_world import (  # noqa: F401  (world, fresh_world: fixtures)
-    DELETED_TITLE, DROUGHT_TITLE, GCF_EXPERIENCE, GCF_TITLE, HIDDEN_TITLE, KENYA_TITLE,
-    LOUNGE_TITLE, POOLED_TITLE, RESTRICTED, build_world, fresh_world, member_client, page,
-    result_titles,
-    section, thread_id, titles_in, world,
-)
+
 
 
 # ---------------------------------------------------------------- composer

@@ -8,14 +8,14 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from forum import create_app
 from forum.admin_services import set_category_visibility
 from forum.extensions import db
 from forum.indexing import get_service, similar_threads, touch
 from forum.models import Category, IndexChange, Thread, ThreadEmbedding
 from forum.threads import services
 from forum.threads.importer import import_lines
-from tests.forum.search_fixtures import GUEST, make_app, make_category, make_group, make_user
+from tests.factories import make_category, make_group, make_user
+from tests.forum.search_fixtures import GUEST, make_app
 
 def titles(user, text, limit=5, mode="lexical"):
     """Titles found for a code word; lexical mode, since dense retrieval always returns

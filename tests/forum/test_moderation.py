@@ -6,9 +6,8 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AuditLog, Category, Flag, Notification, Post, Thread, User
-from tests.factories import make_reply, make_thread
-from tests.forum.search_fixtures import make_app, make_user
-from tests.forum.search_fixtures import make_category as make_search_category
+from tests.factories import make_category, make_reply, make_thread, make_user
+from tests.forum.search_fixtures import make_app
 from tests.forum.community import as_user, audit_count, build, is_login_redirect, post
 
 
@@ -335,8 +334,8 @@ def api_world(tmp_path, monkeypatch):
     app = make_app(tmp_path)
     with app.app_context():
         member, mod = make_user("member1"), make_user("mod1", role="moderator")
-        lounge = make_search_category("Lounge", visibility="members")
-        thread = thread_services.create_thread(member, make_search_category("Procurement"),
+        lounge = make_category("Lounge", visibility="members")
+        thread = thread_services.create_thread(member, make_category("Procurement"),
                                                "Joint vehicle procurement with an LTA",
                                                "Long-term agreement QX-7731 for vehicles.")
         yield app, thread, mod, lounge

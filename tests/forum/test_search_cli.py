@@ -7,7 +7,7 @@ import pytest
 from forum.extensions import db
 from forum.indexing import get_service
 from forum.threads import services
-from tests.forum.search_fixtures import make_category, make_user
+from tests.factories import make_category, make_user
 
 SEMEVAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "semeval2016-task3-qq"
 
