@@ -33,7 +33,7 @@ def run_evaluation(directory: str, modes, echo=print, featured_fraction: float =
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(tmp, "eval.sqlite"),
             "SEARCH_INDEX_DIR": os.path.join(tmp, "search"),
             "SECRET_KEY": "evaluation-only",
-            "SEARCH_MODEL": app_config_value("SEARCH_MODEL"),
+            "SEARCH_MODEL": os.environ.get("SEARCH_MODEL") or None,  # the operator's model
         })
         with app.app_context():
             db.create_all()
@@ -79,8 +79,3 @@ def feature_sample(fraction: float) -> int:
             count += 1
     db.session.commit()
     return count
-
-
-def app_config_value(key: str):
-    """The operator's setting for key from the environment (the evaluation uses the same model)."""
-    return os.environ.get(key) or None

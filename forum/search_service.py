@@ -120,7 +120,6 @@ class IndexService:
         self.unavailable_reason = reason
         self.engine = SearchEngine(embedder, EngineConfig())
         self.synced_at = utcnow()
-        self.last_change_id = self.session.scalar(select(func.max(IndexChange.id))) or 0
         manifest = self.engine.load(self.directory) if embedder else None
         if manifest is not None and self._pruned_since(manifest.get("synced_at")):
             manifest = None  # changes after the saved index may be gone from the log: rebuild
@@ -130,11 +129,7 @@ class IndexService:
             self.last_change_id = int(manifest.get("last_change_id", 0))
             self._index_all(dense=False)
         else:
-            self._index_all(dense=True)
-            self.save()
-            # Everything up to now is in the fresh index: no need to replay the window.
-            self._seen = set(self.session.scalars(select(IndexChange.id).where(
-                IndexChange.id > self.last_change_id - LOOKBACK_IDS)))
+            self._rebuild()
         self.started = True
 
     def request_catch_up(self) -> None:
@@ -278,6 +273,7 @@ class IndexService:
         self.engine = SearchEngine(self.engine.embedder, self.engine.config)
         count = self._index_all(dense=True, reencode=reencode, progress=progress)
         self.save()
+        # Everything up to now is in the fresh index: no need to replay the window.
         self._seen = set(self.session.scalars(select(IndexChange.id).where(
             IndexChange.id > self.last_change_id - LOOKBACK_IDS)))
         return count
