@@ -1,12 +1,15 @@
 """Headstart: a community-of-practice forum with semantic similar-thread search."""
 import importlib
+import os
 
 from flask import Flask
 
 from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 # One blueprint package per domain (STYLE habit 3); each exposes `bp`.
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
 BLUEPRINTS = (
     "auth", "threads", "users", "errors", "api", "discover", "answers", "moderation",
     "featured", "admin",
@@ -24,6 +27,8 @@ def create_app(test_config=None) -> Flask:
     )
     config_module.load_config(app, test_config)
     db.init_app(app)
+    # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -10,6 +10,7 @@ from .domain import DomainError
 from .extensions import db
 from .models import ROLES, Group, User
 from . import admin_services
+from .schema import upgrade_database
 
 
 def init_app(app) -> None:
@@ -27,8 +28,8 @@ def _fail(message: str) -> None:
 @click.command("init")
 @with_appcontext  # plain click commands get no app context under app.test_cli_runner()
 def init_command():
-    """Create the database tables that are missing (safe to run again)."""
-    db.create_all()
+    """Create or upgrade the database to the current schema (safe to run again)."""
+    upgrade_database()
     click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
 
@@ -41,7 +42,7 @@ def demo_load(if_empty):
     """Load the demo community (members, categories, threads)."""
     import os
     from .demo import forum_is_empty, load_demo
-    db.create_all()
+    upgrade_database()
     if if_empty and (os.environ.get("FORUM_DEMO") == "0" or not forum_is_empty()):
         click.echo("Demo content skipped (forum not empty or FORUM_DEMO=0).")
         return

@@ -1,0 +1,101 @@
+"""Migrations build exactly the models' schema, and upgrade earlier databases with their data."""
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from forum import create_app
+from forum.extensions import db
+from forum.schema import BASELINE, upgrade_database
+from tests.conftest import _fresh_database
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def bare_app(request, tmp_path, monkeypatch):
+    """An app on an empty database: no create_all, the migrations must build it."""
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    if request.param == "postgres":
+        url = _fresh_database(request.getfixturevalue("postgres_url"))
+    else:
+        url = f"sqlite:///{tmp_path / 'forum.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url,
+                      "SEARCH_ENABLED": False})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def head_revision(app) -> str:
+    """The newest revision in forum/migrations."""
+    config = app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision() -> str:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_migrations_build_the_models_schema(bare_app):
+    upgrade_database()
+    assert current_revision() == head_revision(bare_app)
+    assert schema_differences() == []  # a model change without its migration fails here
+
+
+def test_init_upgrades_a_database_made_before_migrations(bare_app):
+    db.create_all()  # how databases were made before migrations existed
+    db.session.execute(text("INSERT INTO users (username, display_name, organisation, country, "
+                            "expertise, bio, role, is_placeholder, suspended_reason, created_at) "
+                            "VALUES ('old', '', '', '', '', '', 'member', false, '', "
+                            "CURRENT_TIMESTAMP)"))
+    db.session.commit()
+    result = bare_app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert current_revision() == head_revision(bare_app)
+    assert db.session.scalar(text("SELECT username FROM users")) == "old"
+    assert bare_app.test_cli_runner().invoke(args=["init"]).exit_code == 0  # idempotent
+
+
+def test_upgrade_from_the_first_migration_keeps_the_data(bare_app):
+    flask_migrate.upgrade(revision=BASELINE)
+    fill_baseline()
+    upgrade_database()
+    assert current_revision() == head_revision(bare_app)
+    rows = db.session.execute(text(
+        "SELECT t.title, p.body, u.username FROM threads t JOIN posts p ON p.thread_id = t.id "
+        "JOIN users u ON u.id = t.author_id")).all()
+    assert rows == [("Pooled fund set-up", "How did you start?", "amina")]
+    assert db.session.scalar(text("SELECT count(*) FROM thread_embeddings")) == 1
+    assert schema_differences() == []
+
+
+def fill_baseline() -> None:
+    """Rows written with the first migration's columns only (plain SQL, not today's models)."""
+    for statement in (
+        "INSERT INTO users (id, username, display_name, organisation, country, expertise, bio, "
+        "role, is_placeholder, suspended_reason, created_at) VALUES (1, 'amina', '', '', '', "
+        "'', '', 'member', false, '', CURRENT_TIMESTAMP)",
+        "INSERT INTO categories (id, name, slug, description, visibility, position) "
+        "VALUES (1, 'Funding', 'funding', '', 'public', 0)",
+        "INSERT INTO threads (id, title, kind, country, status, category_id, author_id, "
+        "created_at, last_activity_at, reply_count, is_hidden, hidden_reason) VALUES "
+        "(1, 'Pooled fund set-up', 'question', '', 'open', 1, 1, CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, 0, false, '')",
+        "INSERT INTO posts (id, thread_id, author_id, body, is_opening, created_at, is_hidden, "
+        "hidden_reason) VALUES (1, 1, 1, 'How did you start?', true, CURRENT_TIMESTAMP, false, '')",
+        "INSERT INTO thread_embeddings (thread_id, field, model_id, text_digest, vector, "
+        "updated_at) VALUES (1, 'main', 'm', 'd', :blob, CURRENT_TIMESTAMP)",
+    ):
+        db.session.execute(text(statement), {"blob": b"\0" * 16} if ":blob" in statement else {})
+    db.session.commit()
