@@ -6,16 +6,13 @@ we over-fetch so that filtering does not empty the list (Discourse's approach).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Optional
-
-from sqlalchemy import exists, func
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from . import permissions
 from .extensions import db
-from .models import Category, FeaturedPractice, Tag, Thread, thread_tags
+from .models import Thread
+from .threads.filters import SearchFilters
 
 # Retrieval depth for the search page; hits below MIN_DENSE cosine with no keyword
 # match are not counted as results (dense retrieval always returns *something*).
@@ -23,43 +20,6 @@ SEARCH_DEPTH = 1000
 MIN_DENSE = 0.35
 # Featured practices win ties among equally close suggestions, no more.
 FEATURED_BONUS = 0.02
-
-
-@dataclass
-class SearchFilters:
-    """Filters of the search page and API, already validated."""
-
-    category: Optional[Category] = None
-    tag: str = ""
-    country: str = ""
-    kind: str = ""
-    status: str = ""
-    featured: bool = False
-    since: Optional[datetime] = None
-    until: Optional[datetime] = None
-
-    def apply(self, stmt):
-        """Restrict a select() of Thread to these filters."""
-        if self.category is not None:
-            stmt = stmt.where(Thread.category_id == self.category.id)
-        if self.tag:
-            stmt = stmt.where(exists().where(thread_tags.c.thread_id == Thread.id,
-                                             thread_tags.c.tag_id == Tag.id, Tag.name == self.tag))
-        if self.country:
-            stmt = stmt.where(func.lower(Thread.country) == self.country.lower())
-        if self.kind:
-            stmt = stmt.where(Thread.kind == self.kind)
-        if self.status == "unanswered":
-            stmt = stmt.where(Thread.reply_count == 0, Thread.status != "closed")
-        elif self.status:
-            stmt = stmt.where(Thread.status == self.status)
-        if self.featured:
-            stmt = stmt.where(exists().where(FeaturedPractice.thread_id == Thread.id))
-        if self.since:
-            stmt = stmt.where(Thread.created_at >= self.since)
-        if self.until:
-            stmt = stmt.where(Thread.created_at < self.until + timedelta(days=1))
-        return stmt
 
 
 def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None = None):

@@ -5,7 +5,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from ..extensions import db
-from ..finder import SearchFilters
+from ..threads.filters import SearchFilters
 from ..models import Category
 
 TITLE_MAX = 300

@@ -18,7 +18,7 @@ from .. import indexing, permissions
 from ..api import params
 from ..api.params import BadRequest
 from ..extensions import db
-from ..finder import SearchFilters
+from ..threads.filters import SearchFilters
 from ..models import Post
 
 log = logging.getLogger(__name__)

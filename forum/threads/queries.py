@@ -6,7 +6,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..finder import SearchFilters
+from .filters import SearchFilters
 from ..models import Category, Post, Thread
 from ..models._base import utcnow
 from .. import permissions
