@@ -1,74 +1,30 @@
-"""SearchEngine: hybrid (dense + BM25) "similar threads" retrieval over thread ids.
+"""SearchEngine: hybrid (dense + BM25) "similar threads" retrieval over thread ids, in memory.
 
-The engine holds derived, in-memory state only: a ``VectorIndex`` with one
-vector per thread and a ``BM25Index``. The database stays the truth: the
-caller upserts threads as they change, may store each field's vector with its
-text digest (``embed_threads``) and hand it back on the next start, and
-filters the returned ids by permission (so ask for more than you show).
+The mutable form for libraries, tests and benchmarks: ``upsert`` and ``remove``
+change a ``VectorIndex`` and a ``BM25Index`` in place, and ``similar`` ranks
+through a ``search.ranking.EngineView`` of them (the same ranking the forum's
+immutable snapshots use).
+
+The database stays the truth: the caller upserts threads as they change, may
+store each field's vector with its text digest (``embed_threads``) and hand it
+back later, and filters the returned ids by permission (so ask for more than
+you show).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 
-from search import fusion
 from search.embedder import Embedder
 from search.index import VectorIndex
 from search.lexical import BM25Index
-from search.text import RECIPE_VERSION, ThreadDoc, lexical_text, query_text, text_digest, thread_texts
-
-MODES = ("dense", "lexical", "hybrid")
-QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Ranking settings; defaults are the ones measured in benchmarks/README.md."""
-
-    mode: str = "hybrid"
-    # Weights of the per-field vectors (search.text.thread_texts) summed into the thread vector.
-    field_weights: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.75, "title": 0.5})
-    )
-    query_title_weight: float = 0.5  # the query's title vector, added like the thread's
-    lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
-    pool_size: int = 100  # candidates taken from each retriever before fusion
-    approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
-
-    def signature(self) -> str:
-        """Identify what the stored thread vectors depend on (recipe + field weights)."""
-        weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.field_weights.items()) if v)
-        return f"{RECIPE_VERSION}[{weights}]"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked thread: fused score plus the raw dense and lexical scores (None if unused)."""
-
-    thread_id: int
-    score: float
-    dense: float | None
-    lexical: float | None
-
-
-@dataclass(frozen=True)
-class FieldVector:
-    """An embedded field of a thread, as the forum stores it next to the thread."""
-
-    field: str
-    text: str
-    digest: str
-    vector: np.ndarray
-
-
-# What the caller may hand back from its database: {field: (text digest, vector)}.
-StoredVectors = Mapping[str, tuple[str, np.ndarray]]
+from search.ranking import (  # noqa: F401 - re-exported: the engine's public names
+    MODES, EngineConfig, EngineView, FieldVector, Hit, QueryEncoder, StoredVectors, thread_vector,
+)
+from search.text import ThreadDoc, lexical_text, text_digest, thread_texts
 
 
 class SearchEngine:
@@ -89,7 +45,7 @@ class SearchEngine:
         if embedder is not None:
             self.dense = VectorIndex(embedder.dim, approx_threshold=self.config.approx_threshold)
         self._lock = threading.RLock()
-        self._query_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._queries = QueryEncoder(embedder, self.config) if embedder is not None else None
 
     @property
     def lexical_only(self) -> bool:
@@ -195,6 +151,10 @@ class SearchEngine:
         """Number of threads in the lexical index (every indexed thread is there)."""
         return len(self.lexical)
 
+    def view(self) -> EngineView:
+        """The ranking view over this engine's (mutable, self-locking) indexes."""
+        return EngineView(self.config, self.lexical, self.dense, self._queries)
+
     def similar(
         self,
         title: str,
@@ -203,97 +163,12 @@ class SearchEngine:
         candidate_ids: Iterable[int] | None = None,
         mode: str | None = None,
     ) -> list[Hit]:
-        """Rank threads similar to a question.
-
-        Args:
-            title: Question title.
-            body: Question body (Markdown).
-            k: Number of hits; large values (over-fetch for permission
-                filtering) stay cheap: each retriever scans its index once.
-            candidate_ids: Restrict ranking to these thread ids (rerank mode);
-                unknown ids are ignored.
-            mode: "dense", "lexical" or "hybrid"; defaults to the config's. A
-                lexical-only engine always answers in "lexical".
-
-        Returns:
-            Up to ``k`` hits, best first.
-        """
-        mode = "lexical" if self.lexical_only else (mode or self.config.mode)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-        words = f"{title} {body}"
-        qvec = self._query_vector(title, body) if mode != "lexical" else None
-        with self._lock:
-            pool = self._pool(words, qvec, k, mode, candidate_ids)
-            dense = self.dense.score(qvec, pool) if qvec is not None else {}
-            lexical = self.lexical.score(words, pool) if mode != "dense" else {}
-        return self._rank(pool, dense, lexical, mode, k)
-
-    def _query_vector(self, title: str, body: str) -> np.ndarray:
-        """Embed a question as the thread vectors are built (text plus title), with an LRU cache."""
-        key = (title, body)
-        with self._lock:
-            if key in self._query_cache:
-                self._query_cache.move_to_end(key)
-                return self._query_cache[key]
-        vector = self._encode_query(title, body)
-        with self._lock:
-            self._query_cache[key] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
-
-    def _encode_query(self, title: str, body: str) -> np.ndarray:
-        """Encode the query's text and title and combine them like a thread's fields."""
-        texts = {"main": query_text(title, body), "title": " ".join(title.split())}
-        texts = {name: text for name, text in texts.items() if text} or {"main": ""}
-        vectors = self.embedder.encode(list(texts.values()))
-        weights = {"main": 1.0, "title": self.config.query_title_weight}
-        return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
-
-    def _pool(
-        self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None
-    ) -> list[int]:
-        """Candidates to score: the given ids, or the union of each retriever's top."""
-        if candidate_ids is not None:
-            return [
-                i
-                for i in dict.fromkeys(candidate_ids)
-                if i in self.lexical or (self.dense and i in self.dense)
-            ]
-        depth = max(k, self.config.pool_size)
-        pool: dict[int, None] = {}
-        if qvec is not None:
-            ids, _ = self.dense.search(qvec, depth)[0]
-            pool.update(dict.fromkeys(ids.tolist()))
-        if mode != "dense":
-            pool.update(dict.fromkeys(doc for doc, _ in self.lexical.search(words, depth)))
-        return list(pool)
-
-    def _rank(
-        self, pool: list[int], dense: dict[int, float], lexical: dict[int, float], mode: str, k: int
-    ) -> list[Hit]:
-        """Order the pool by the mode's score and build hits."""
-        if mode == "dense":
-            scores = dense
-        elif mode == "lexical":
-            scores = {i: lexical.get(i, 0.0) for i in pool}
-        else:
-            scores = fusion.weighted_zscore_fusion(dense, lexical, self.config.lexical_weight)
-        return [
-            Hit(
-                i,
-                float(s),
-                dense.get(i) if mode != "lexical" else None,
-                lexical.get(i) if mode != "dense" else None,
-            )
-            for i, s in fusion.top_k(scores, k)
-        ]
+        """Rank threads similar to a question (see ``EngineView.similar``)."""
+        return self.view().similar(title, body, k, candidate_ids, mode)
 
     def _thread_vector(self, fields: Mapping[str, FieldVector | np.ndarray]) -> np.ndarray:
         """Combine a thread's field vectors into its single index vector."""
-        arrays = {name: (v.vector if isinstance(v, FieldVector) else v) for name, v in fields.items()}
-        return fusion.combine_vectors(arrays, self.config.field_weights)
+        return thread_vector(fields, self.config)
 
     def save(self, directory, **manifest_fields) -> None:
         """Persist the vector index (see ``VectorIndex.save``); extra fields go in the manifest."""

@@ -269,10 +269,10 @@ def _stored_ids(index: faiss.Index) -> list[int]:
     return ids
 
 
-def _read_manifest(directory: Path) -> dict | None:
-    """Parse manifest.json, or None when missing or not a JSON object."""
+def _read_manifest(directory: Path, name: str = MANIFEST) -> dict | None:
+    """Parse a manifest file, or None when missing or not a JSON object."""
     try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((directory / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) else None
@@ -362,3 +362,4 @@ def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
     if matrix.ndim != 2 or (matrix.size and matrix.shape[1] != dim):
         raise ValueError(f"expected vectors of dimension {dim}, got shape {matrix.shape}")
     return matrix
+

@@ -1,0 +1,211 @@
+"""Ranking: the configuration, query encoding and the lock-free ``EngineView``.
+
+Everything a query needs and nothing that changes an index. ``EngineView`` is
+one immutable state of a dense and a lexical index; it answers ``similar``
+without taking any lock, so an application can build the next view beside it
+and swap a reference (the forum does, with ``search.segments.VectorSnapshot``
+and ``search.fulltext.FullTextReader``). ``search.engine.SearchEngine`` ranks
+through the same view over its mutable in-memory indexes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from search import fusion
+from search.embedder import Embedder
+from search.text import RECIPE_VERSION, query_text
+
+MODES = ("dense", "lexical", "hybrid")
+QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Ranking settings; defaults are the ones measured in benchmarks/README.md."""
+
+    mode: str = "hybrid"
+    # Weights of the per-field vectors (search.text.thread_texts) summed into the thread vector.
+    field_weights: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.75, "title": 0.5})
+    )
+    query_title_weight: float = 0.5  # the query's title vector, added like the thread's
+    lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
+    pool_size: int = 100  # candidates taken from each retriever before fusion
+    approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
+
+    def signature(self) -> str:
+        """Identify what the stored thread vectors depend on (recipe + field weights)."""
+        weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.field_weights.items()) if v)
+        return f"{RECIPE_VERSION}[{weights}]"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked thread: fused score plus the raw dense and lexical scores (None if unused)."""
+
+    thread_id: int
+    score: float
+    dense: float | None
+    lexical: float | None
+
+
+@dataclass(frozen=True)
+class FieldVector:
+    """An embedded field of a thread, as the forum stores it next to the thread."""
+
+    field: str
+    text: str
+    digest: str
+    vector: np.ndarray
+
+
+# What the caller may hand back from its database: {field: (text digest, vector)}.
+StoredVectors = Mapping[str, tuple[str, np.ndarray]]
+
+
+def thread_vector(fields: Mapping[str, FieldVector | np.ndarray], config: EngineConfig) -> np.ndarray:
+    """Combine a thread's field vectors into its single index vector.
+
+    Args:
+        fields: ``{field: FieldVector or array}`` from ``embed_threads`` or storage.
+        config: Supplies the field weights.
+
+    Returns:
+        The L2-normalised thread vector.
+    """
+    arrays = {name: (v.vector if isinstance(v, FieldVector) else v) for name, v in fields.items()}
+    return fusion.combine_vectors(arrays, config.field_weights)
+
+
+class QueryEncoder:
+    """Embeds questions as thread vectors are built, with a small LRU cache.
+
+    The lock guards only the cache dictionary, never the model: a query never
+    waits for another query's encoding, nor for a writer.
+    """
+
+    def __init__(self, embedder: Embedder, config: EngineConfig) -> None:
+        self.embedder, self.config = embedder, config
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, title: str, body: str) -> np.ndarray:
+        """The query vector for a title and body (cached by both)."""
+        key = (title, body)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        vector = self._encode(title, body)
+        with self._lock:
+            self._cache[key] = vector
+            if len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vector
+
+    def _encode(self, title: str, body: str) -> np.ndarray:
+        """Encode the query's text and title and combine them like a thread's fields."""
+        texts = {"main": query_text(title, body), "title": " ".join(title.split())}
+        texts = {name: text for name, text in texts.items() if text} or {"main": ""}
+        vectors = self.embedder.encode(list(texts.values()))
+        weights = {"main": 1.0, "title": self.config.query_title_weight}
+        return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
+
+
+@dataclass(frozen=True)
+class EngineView:
+    """One state of the indexes, answering ``similar`` without locks.
+
+    ``dense`` is anything with ``search(queries, k)``, ``score(query, ids)`` and
+    ``in`` (``VectorIndex``, ``VectorSnapshot``) or None when there is no model;
+    ``lexical`` has ``search(text, k)``, ``score(text, ids)`` and ``in``
+    (``BM25Index``, ``FullTextReader``).
+    """
+
+    config: EngineConfig
+    lexical: object
+    dense: object | None = None
+    queries: QueryEncoder | None = None
+
+    @property
+    def lexical_only(self) -> bool:
+        """True when there is no model and every search is BM25 only."""
+        return self.dense is None or self.queries is None
+
+    def similar(
+        self,
+        title: str,
+        body: str = "",
+        k: int = 10,
+        candidate_ids: Iterable[int] | None = None,
+        mode: str | None = None,
+    ) -> list[Hit]:
+        """Rank threads similar to a question.
+
+        Args:
+            title: Question title.
+            body: Question body (Markdown).
+            k: Number of hits; large values (over-fetch for permission
+                filtering) stay cheap: each retriever scans its index once.
+            candidate_ids: Restrict ranking to these thread ids (rerank mode);
+                unknown ids are ignored.
+            mode: "dense", "lexical" or "hybrid"; defaults to the config's. A
+                lexical-only view always answers in "lexical".
+
+        Returns:
+            Up to ``k`` hits, best first.
+        """
+        mode = "lexical" if self.lexical_only else (mode or self.config.mode)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        words = f"{title} {body}"
+        qvec = self.queries(title, body) if mode != "lexical" else None
+        pool = self._pool(words, qvec, k, mode, candidate_ids)
+        dense = self.dense.score(qvec, pool) if qvec is not None else {}
+        lexical = self.lexical.score(words, pool) if mode != "dense" else {}
+        return self._rank(pool, dense, lexical, mode, k)
+
+    def _pool(
+        self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None
+    ) -> list[int]:
+        """Candidates to score: the given ids, or the union of each retriever's top."""
+        if candidate_ids is not None:
+            wanted = list(dict.fromkeys(int(i) for i in candidate_ids))
+            known = set(self.lexical.present(wanted)) if hasattr(self.lexical, "present") else {
+                i for i in wanted if i in self.lexical}
+            return [i for i in wanted if i in known or (self.dense is not None and i in self.dense)]
+        depth = max(k, self.config.pool_size)
+        pool: dict[int, None] = {}
+        if qvec is not None:
+            ids, _ = self.dense.search(qvec, depth)[0]
+            pool.update(dict.fromkeys(ids.tolist()))
+        if mode != "dense":
+            pool.update(dict.fromkeys(doc for doc, _ in self.lexical.search(words, depth)))
+        return list(pool)
+
+    def _rank(
+        self, pool: list[int], dense: dict[int, float], lexical: dict[int, float], mode: str, k: int
+    ) -> list[Hit]:
+        """Order the pool by the mode's score and build hits."""
+        if mode == "dense":
+            scores = dense
+        elif mode == "lexical":
+            scores = {i: lexical.get(i, 0.0) for i in pool}
+        else:
+            scores = fusion.weighted_zscore_fusion(dense, lexical, self.config.lexical_weight)
+        return [
+            Hit(
+                i,
+                float(s),
+                dense.get(i) if mode != "lexical" else None,
+                lexical.get(i) if mode != "dense" else None,
+            )
+            for i, s in fusion.top_k(scores, k)
+        ]
