@@ -35,10 +35,10 @@ def create_app(test_config=None) -> Flask:
     for name in BLUEPRINTS:
         module = importlib.import_module(f".{name}", __name__)
         app.register_blueprint(module.bp)
-    from . import cli, indexing, web
+    from . import cli, searching, web  # flaskr's idiom: wire the app's parts in the factory
     web.init_app(app)
     cli.init_app(app)
-    indexing.init_app(app)
+    searching.init_app(app)
     return app
 
 

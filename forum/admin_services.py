@@ -96,7 +96,7 @@ def create_category(name: str, visibility: str = "public", description: str = ""
 
 
 def set_category_visibility(category: Category, visibility: str) -> None:
-    """Change who may read a category; the index follows through the change log."""
+    """Change who may read a category (queries check it per user: the index holds no permissions)."""
     category.visibility, category.group = parse_visibility(visibility)
     db.session.commit()
 

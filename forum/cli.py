@@ -11,6 +11,7 @@ from .extensions import db
 from .models import ROLES, Group, User
 from . import admin_services
 from .schema import upgrade_database
+from .searching import cli as searching_cli
 
 
 def init_app(app) -> None:
@@ -46,12 +47,12 @@ def demo_load(if_empty):
     if if_empty and (os.environ.get("FORUM_DEMO") == "0" or not forum_is_empty()):
         click.echo("Demo content skipped (forum not empty or FORUM_DEMO=0).")
         return
-    summary = load_demo(echo=click.echo)
+    with searching_cli.paused():
+        summary = load_demo(echo=click.echo)
     if current_app.config.get("SEARCH_ENABLED", True):
         click.echo("Building the search index (the first run encodes every thread)…")
-        from .indexing import get_service
-        status = get_service().status()
-        click.echo(f"Search index: {status['indexed_threads']} threads, {status['mode']}.")
+        searching_cli.process_queue()
+        searching_cli.build_files()
     click.echo(summary)
 
 
@@ -128,8 +129,12 @@ def threads_import(file, category):
     from .threads.importer import import_lines
     with open(file, encoding="utf-8") as fh:
         lines = fh.readlines()
-    with click.progressbar(length=len(lines), label="Importing", file=sys.stderr) as bar:
+    with click.progressbar(length=len(lines), label="Importing", file=sys.stderr) as bar, \
+            searching_cli.paused():
         report = import_lines(lines, default_category=category, on_line=lambda: bar.update(1))
+    # Encode now, with the rate and time left shown, so the server starts warm.
+    searching_cli.process_queue()
+    searching_cli.build_files()
     for number, reason in report.errors:
         click.echo(f"line {number}: {reason}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, "

@@ -19,8 +19,11 @@ DEFAULTS = {
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
     "SEARCH_INDEX_DIR": None,  # default: <instance>/search
-    "SEARCH_SAVE_INTERVAL": 30,  # seconds between saves of the vector index file
-    "SEARCH_WARMUP": False,  # load model + index in the background at start (make run)
+    # thread: a background thread per server process indexes and follows changes;
+    # off: web processes only follow (run `flask search worker`); inline: in the request.
+    "SEARCH_WORKER": "thread",
+    "SEARCH_POLL_SECONDS": 0.5,  # how often a process looks for changes made by others
+    "SEARCH_REPAIR_SECONDS": 600,  # background verify-and-repair round (0: never)
     "FLAG_HIDE_THRESHOLD": 3,
 }
 
@@ -30,6 +33,7 @@ ENV_KEYS = {
     "SEARCH_MODEL": "SEARCH_MODEL",
     "SEARCH_MODEL_SHA256": "SEARCH_MODEL_SHA256",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
+    "SEARCH_WORKER": "SEARCH_WORKER",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
 }
 
@@ -50,8 +54,8 @@ def load_config(app, test_config=None) -> None:
         for env, key in ENV_KEYS.items():
             if os.environ.get(env):
                 app.config[key] = os.environ[env]
-        if os.environ.get("SEARCH_WARMUP") == "1":
-            app.config["SEARCH_WARMUP"] = True
+        if os.environ.get("SEARCH_ENABLED") == "0":
+            app.config["SEARCH_ENABLED"] = False
         if os.environ.get("FORUM_SECURE_COOKIES", "0") == "1":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -73,23 +73,7 @@ class SearchEngine:
         """
         if self.embedder is None:
             raise RuntimeError("no embedder: lexical-only engines do not embed")
-        stored = list(stored or []) + [None] * (len(docs) - len(stored or []))
-        out: list[dict[str, FieldVector]] = []
-        pending: list[tuple[dict[str, FieldVector], str, str, str]] = []
-        for doc, kept in zip(docs, stored):
-            fields: dict[str, FieldVector] = {}
-            for name, text in thread_texts(doc).items():
-                digest = text_digest(text)
-                previous = (kept or {}).get(name)
-                if previous is not None and previous[0] == digest:
-                    fields[name] = FieldVector(name, text, digest, np.asarray(previous[1], np.float32))
-                else:
-                    pending.append((fields, name, text, digest))
-            out.append(fields)
-        vectors = self.embedder.encode([text for _, _, text, _ in pending]) if pending else []
-        for (fields, name, text, digest), vector in zip(pending, vectors):
-            fields[name] = FieldVector(name, text, digest, vector)
-        return out
+        return embed_threads(self.embedder, docs, stored)
 
     def upsert(
         self,
@@ -202,3 +186,35 @@ def _usable_fields(doc: ThreadDoc, given: Mapping | None) -> Mapping | None:
         if vector is None or (isinstance(vector, FieldVector) and vector.digest != text_digest(text)):
             return None
     return {name: given[name] for name in texts}
+
+
+def embed_threads(
+    embedder: Embedder, docs: Sequence[ThreadDoc], stored: Sequence[StoredVectors | None] | None = None
+) -> list[dict[str, FieldVector]]:
+    """Each thread's field texts and vectors, encoding only text whose digest changed.
+
+    Args:
+        embedder: The model.
+        docs: Threads.
+        stored: Per thread, ``{field: (digest, vector)}`` kept from before (None = nothing).
+
+    Returns:
+        Per thread, ``{field: FieldVector}``.
+    """
+    stored = list(stored or []) + [None] * (len(docs) - len(stored or []))
+    out: list[dict[str, FieldVector]] = []
+    pending: list[tuple[dict[str, FieldVector], str, str, str]] = []
+    for doc, kept in zip(docs, stored):
+        fields: dict[str, FieldVector] = {}
+        for name, text in thread_texts(doc).items():
+            digest = text_digest(text)
+            previous = (kept or {}).get(name)
+            if previous is not None and previous[0] == digest:
+                fields[name] = FieldVector(name, text, digest, np.asarray(previous[1], np.float32))
+            else:
+                pending.append((fields, name, text, digest))
+        out.append(fields)
+    vectors = embedder.encode([text for _, _, text, _ in pending]) if pending else []
+    for (fields, name, text, digest), vector in zip(pending, vectors):
+        fields[name] = FieldVector(name, text, digest, vector)
+    return out

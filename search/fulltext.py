@@ -26,7 +26,7 @@ import tantivy
 
 from search.lexical import tokenize
 
-WRITER_HEAP = 64_000_000  # bytes of indexing buffer; Tantivy flushes a segment when full
+WRITER_HEAP = 32_000_000  # bytes of indexing buffer; Tantivy flushes a segment when full
 
 
 def _schema() -> tantivy.Schema:
@@ -91,10 +91,13 @@ class FullTextIndex:
         self.writer().delete_all_documents()
 
     def commit(self) -> None:
-        """Publish the pending changes atomically and durably."""
+        """Publish the pending changes atomically and durably, then let the writer go
+        (Tantivy's lock and indexing threads are held only while writing)."""
         if self._writer is not None:
             self._writer.commit()
             self._writer.garbage_collect_files()
+            self._writer.wait_merging_threads()
+            self._writer = None
 
     def close(self) -> None:
         """Release the writer lock (pending changes are rolled back)."""

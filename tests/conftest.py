@@ -45,6 +45,9 @@ def _base_config(database_url: str) -> dict:
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
         "SEARCH_ENABLED": False,
+        # Tests that switch search on index in the committing request, so results are
+        # there when the next line asks; the background thread has tests of its own.
+        "SEARCH_WORKER": "inline",
     }
 
 

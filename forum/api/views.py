@@ -4,8 +4,7 @@ import time
 from flask import jsonify, request
 from flask_login import current_user
 
-from .. import indexing
-from ..finder import closeness_label
+from .. import searching
 from ..markup import snippet
 from . import bp, params
 from .params import BadRequest
@@ -28,10 +27,10 @@ def hit_json(hit) -> dict:
     t = hit.thread
     return {
         "id": t.id, "title": t.title, "url": thread_url(t), "score": hit.score,
-        "closeness": closeness_label(hit.score), "category": t.category.name,
+        "closeness": searching.closeness_label(hit.score), "category": t.category.name,
         "category_slug": t.category.slug, "kind": t.kind, "status": t.status,
         "country": t.country, "featured": bool(t.featured), "external_id": t.external_id,
-        "snippet": snippet(t.opening_post.body if t.opening_post else "", 220),
+        "snippet": snippet(t.opening.body if t.opening else "", 220),
         "replies": t.reply_count, "created_at": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
@@ -53,10 +52,10 @@ def similar():
     limit = params.integer(data, "limit", 5, 1, 100)
     category = params.category(data)
     exclude = params.integer(data, "exclude", 0, 0, None)
-    hits = indexing.similar_threads(current_user, title, body, limit=limit,
-                                    category_id=category.id if category else None,
-                                    exclude_ids=(exclude,) if exclude else ())
-    return jsonify(results=[hit_json(h) for h in hits], mode=_mode(),
+    hits = searching.similar_threads(current_user, title, body, limit=limit,
+                                     category_id=category.id if category else None,
+                                     exclude_ids=(exclude,) if exclude else ())
+    return jsonify(results=[hit_json(h) for h in hits], mode=searching.search_mode(),
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
@@ -70,13 +69,8 @@ def search():
     page = params.integer(data, "page", 1, 1, 10_000)
     sort = params.choice(data, "sort", ("relevance", "newest")) or "relevance"
     filters = params.search_filters(data)
-    result = indexing.search_threads(current_user, q, filters, page, limit, sort)
+    result = searching.search_threads(current_user, q, filters, page, limit, sort)
     return jsonify(results=[hit_json(h) for h in result.hits], total=result.total, page=page,
-                   limit=limit, mode=_mode(),
+                   limit=limit, mode=result.mode,
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 
-
-def _mode() -> str:
-    service = indexing.get_service()
-    engine = service.engine
-    return "lexical" if engine is None or engine.lexical_only else "hybrid"

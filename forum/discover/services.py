@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
-from .. import indexing, permissions
+from .. import permissions, searching
 from ..api import params
 from ..api.params import BadRequest
 from ..extensions import db
@@ -64,8 +64,13 @@ class SearchOutcome:
     total: int = 0
     per_page: int = PER_PAGE
     seconds: float = 0.0
-    lexical_only: bool = False
+    mode: str = "hybrid"  # hybrid | lexical (model loading or unavailable) | off
     failed: bool = False
+
+    @property
+    def lexical_only(self) -> bool:
+        """True when results were matched by keywords alone."""
+        return self.mode == "lexical"
 
     @property
     def pages(self) -> int:
@@ -123,17 +128,15 @@ def run_search(user, req: SearchRequest) -> SearchOutcome:
     """Run the search; a failing engine is logged and shown as a notice, never a 500."""
     if not req.active:
         return SearchOutcome()
-    if not current_app.config.get("SEARCH_ENABLED", True):
-        return SearchOutcome(failed=True)
     started = time.perf_counter()
     try:
-        page = indexing.search_threads(user, req.q, req.filters, req.page, req.per_page,
+        page = searching.search_threads(user, req.q, req.filters, req.page, req.per_page,
                                        req.sort)
     except Exception:  # noqa: BLE001 - the page must answer even when search breaks
         log.exception("Search failed for a query of %d characters", len(req.q))
         return SearchOutcome(failed=True)
     return SearchOutcome(page.hits, page.total, req.per_page, time.perf_counter() - started,
-                         page.lexical_only)
+                         page.mode)
 
 
 

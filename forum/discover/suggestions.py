@@ -10,8 +10,7 @@ import logging
 from flask import g, request
 from flask_login import current_user
 
-from .. import indexing
-from ..finder import closeness_label
+from .. import searching
 from . import bp
 
 log = logging.getLogger(__name__)
@@ -21,9 +20,9 @@ RELATED_LIMIT = 5
 
 def safe_similar(user, title: str, body: str = "", limit: int = RELATED_LIMIT,
                  exclude_ids=()) -> list:
-    """indexing.similar_threads, or [] (logged) when search fails."""
+    """searching.similar_threads, or [] (logged) when search fails."""
     try:
-        return indexing.similar_threads(user, title, body, limit=limit, exclude_ids=exclude_ids)
+        return searching.similar_threads(user, title, body, limit=limit, exclude_ids=exclude_ids)
     except Exception:  # noqa: BLE001 - suggestions are a nicety; the page must render
         log.exception("Similar-thread lookup failed")
         return []
@@ -34,7 +33,7 @@ def related_threads(thread, limit: int = RELATED_LIMIT) -> list:
     """Threads close to this one that the current user may see (never the thread itself).
 
     Hidden and deleted threads are not in the index, and permission filtering
-    happens in indexing.similar_threads, so nothing restricted can appear here.
+    happens in searching.similar_threads, so nothing restricted can appear here.
     """
     memo = g.setdefault("related_threads", {})
     key = (thread.id, limit)
@@ -63,12 +62,16 @@ def draft_key() -> str:
 @bp.app_template_filter("closeness")
 def closeness(score: float) -> str:
     """Plain words for how close a suggestion is."""
-    return closeness_label(score)
-
+    return searching.closeness_label(score)
 
 
 @bp.app_template_global()
 def keyword_only() -> bool:
-    """True when the meaning model could not load and suggestions match keywords only."""
-    engine = indexing.get_service().engine
-    return bool(engine is not None and engine.lexical_only)
+    """True while suggestions match by keywords only (model loading or unavailable)."""
+    return searching.search_mode() == "lexical"
+
+
+@bp.app_template_global()
+def search_notice() -> str:
+    """'' or why matching is by keywords only: 'loading', 'unavailable' or 'off'."""
+    return searching.search_notice()

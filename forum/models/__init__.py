@@ -6,12 +6,13 @@ from .content import (
 from .moderation import (
     FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag, Notification,
 )
-from .search import IndexChange, ThreadEmbedding
+from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
 from .users import ROLES, Group, User, group_members
 
 __all__ = [
     "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES",
     "AuditLog", "Bookmark", "Category", "FeaturedPractice", "FeaturedRevision", "Flag",
-    "Group", "IndexChange", "Notification", "Post", "PostRevision", "Tag", "Thread",
+    "Group", "Notification", "Post", "PostRevision", "SearchDocument", "SearchQueue",
+    "SearchState", "Tag", "Thread",
     "ThreadEmbedding", "User", "Vote", "group_members", "thread_tags",
 ]

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -87,13 +87,20 @@ class Thread(db.Model):
     posts: Mapped[list["Post"]] = relationship(
         back_populates="thread", foreign_keys="Post.thread_id", order_by="Post.id"
     )
+    # The first post alone, so lists of threads can preload bodies without every reply.
+    opening: Mapped[Optional["Post"]] = relationship(
+        primaryjoin="and_(Post.thread_id == Thread.id, Post.is_opening.is_(True))",
+        viewonly=True, uselist=False,
+    )
     accepted_post: Mapped[Optional["Post"]] = relationship(foreign_keys=[accepted_post_id])
     duplicate_of: Mapped[Optional["Thread"]] = relationship(remote_side=[id])
 
     @property
     def opening_post(self) -> Optional["Post"]:
         """The first post, which carries the thread's body."""
-        return self.posts[0] if self.posts else None
+        if "posts" not in inspect(self).unloaded:  # loaded (or being built): no query
+            return self.posts[0] if self.posts else None
+        return self.opening
 
     @property
     def is_deleted(self) -> bool:

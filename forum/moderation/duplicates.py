@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
-from .. import audit, indexing
+from .. import audit, searching
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
@@ -27,8 +27,8 @@ def propose_originals(user: User, thread: Thread, limit: int = 5) -> list[Thread
     """Threads the engine finds closest to this one (none until the engine is there)."""
     opening = thread.opening_post
     try:
-        hits = indexing.similar_threads(user, thread.title, opening.body if opening else "",
-                                        limit=limit, exclude_ids=(thread.id,))
+        hits = searching.similar_threads(user, thread.title, opening.body if opening else "",
+                                         limit=limit, exclude_ids=(thread.id,))
     except Exception:  # noqa: BLE001 - a search failure must not block moderation
         log.exception("Proposing originals for thread %s failed", thread.id)
         return []

@@ -132,7 +132,7 @@ def move_thread(moderator: User, thread: Thread, category: Category, reason: str
     if category.id == thread.category_id:
         raise DomainError(("category", "The thread is in that category already."))
     details = f"from {thread.category.name} to {category.name}"
-    # The search index follows through the change log that forum.indexing reads.
+    # The category change queues the thread for the index (forum.searching.events).
     thread.category = category
     audit.record(moderator, "thread.move", "thread", thread.id, reason, details)
     db.session.commit()

@@ -1,31 +1,52 @@
-"""The one seam between the forum and the search library: views and services call only this.
+"""The one seam between the forum and the search library; views and services call only this.
+
+Layers, one direction (checked by import-linter in `make test`):
+events (what changed -> search_queue) -> worker (queue -> embeddings + numbered
+documents, off the request) -> service (this process's immutable view, swapped
+whole; keeper of the index folder) -> queries (similar, search page, permission
+filter) -> cli / evaluate.
 
 Public functions:
 - similar_threads(user, title, body="", limit=5, exclude_ids=(), category_id=None, ...)
   -> [SimilarHit(thread, score, rank_score)]: threads the user may see, closest first
 - search_threads(user, q, filters, page, per_page, sort) -> SearchPage
 - embed_texts(texts) -> float32 (n, dim) L2-normalised, or None when the model is unavailable
-- search_mode() -> "hybrid" | "lexical"
+- search_mode() -> "hybrid" | "lexical" | "off";  search_notice() -> "" | "loading" | ...
+- enqueue(session, thread_ids): queue threads changed by bulk statements (no ORM events)
+- closeness_label(score) -> plain words for a suggestion's closeness
 """
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
+from flask import current_app
 
-from ..indexing import SearchPage, SimilarHit, get_service, search_threads, similar_threads
+from .events import enqueue, enqueue_select
+from .queries import (
+    SearchPage, SimilarHit, closeness_label, search_mode, search_notice, search_threads,
+    similar_threads,
+)
+from .service import SearchService
 
-__all__ = ["SearchPage", "SimilarHit", "embed_texts", "search_mode", "search_threads",
+__all__ = ["SearchPage", "SimilarHit", "closeness_label", "embed_texts", "enqueue",
+           "enqueue_select", "init_app", "search_mode", "search_notice", "search_threads",
            "similar_threads"]
 
 
+def init_app(app) -> None:
+    """Create the app's search service and commands; the service starts on first use."""
+    from . import cli
+
+    service = SearchService(app)
+    app.extensions["searching"] = service
+    cli.init_app(app)
+    # Start the background thread with the first request, not at import or in CLI commands.
+    app.before_request(service.start_background)
+
+
 def embed_texts(texts: list[str]) -> Optional[np.ndarray]:
-    """Sentence embeddings from the forum's model, or None when it cannot load."""
-    embedder = get_service().engine_ready().embedder
-    return embedder.encode(list(texts)) if embedder is not None else None
-
-
-def search_mode() -> str:
-    """'hybrid' when the meaning model runs, 'lexical' when search is by keywords only."""
-    engine = get_service().engine
-    return "lexical" if engine is None or engine.lexical_only else "hybrid"
+    """Sentence embeddings from the forum's model, or None when it is not (yet) available."""
+    service = current_app.extensions["searching"]
+    service.current()
+    return service.embedder.encode(list(texts)) if service.embedder is not None else None

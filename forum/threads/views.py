@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import indexing, permissions
+from .. import permissions, searching
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..forms_util import populate_errors, submit
@@ -107,8 +107,8 @@ def new():
 def _similar_for_form(form):
     """Suggestions for the no-JavaScript 'check' step (a search failure shows none)."""
     try:
-        return indexing.similar_threads(current_user, form.title.data or "",
-                                        form.body.data or "", limit=5)
+        return searching.similar_threads(current_user, form.title.data or "",
+                                         form.body.data or "", limit=5)
     except Exception:  # noqa: BLE001 - a 500 here would lose the poster's draft
         current_app.logger.exception("Similar-thread check failed")
         return []

@@ -22,7 +22,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from forum import create_app
 from forum.demo import load_demo
 from forum.extensions import db
-from forum.indexing import get_service
 from forum.models import Thread, ThreadEmbedding
 from tests.browser.helpers import demo_threads
 
@@ -50,17 +49,21 @@ def live_app(tmp_path_factory, pytestconfig, chromium_path):
             "SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI":
                 f"sqlite:///{instance / 'forum.sqlite'}",
             "SEARCH_ENABLED": True, "SEARCH_INDEX_DIR": str(instance / "search"),
+            "SEARCH_WORKER": "thread",  # the production path: a background thread indexes
             # Every request comes from 127.0.0.1; the suite must not trip the limits.
             "RATELIMIT_ENABLED": False,
         })
     cache = _EmbeddingCache(pytestconfig)
+    service = app.extensions["searching"]
     with app.app_context():
         db.create_all()
-        load_demo(echo=lambda message: None)
+        with service.paused():
+            load_demo(echo=lambda message: None)
         cache.seed()
-        get_service().engine_ready()
+        service.settle()  # the index is warm before the first page is served
         cache.store()
         db.session.remove()
+    service.start_background()
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from markupsafe import Markup
 
-from forum import create_app, indexing
+from forum import create_app
 from forum.extensions import db
 from forum.models import Thread
 from tests.conftest import AuthActions
@@ -56,7 +56,7 @@ def build_world(app) -> None:
                     hidden=True)
         make_thread(amina, climate, DELETED_TITLE, "GCF concept note to board approval.",
                     deleted=True)
-        indexing.get_service().engine_ready()
+        app.extensions["searching"].settle()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def world(tmp_path_factory):
         app = create_app({
             "TESTING": True, "SECRET_KEY": "test-discover", "WTF_CSRF_ENABLED": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'forum.sqlite'}",
-            "RATELIMIT_ENABLED": False, "SEARCH_ENABLED": True, "SEARCH_SAVE_INTERVAL": 0,
+            "RATELIMIT_ENABLED": False, "SEARCH_ENABLED": True, "SEARCH_WORKER": "inline",
         })
     with app.app_context():
         db.create_all()

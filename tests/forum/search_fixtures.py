@@ -17,7 +17,7 @@ def make_app(tmp_path, database_url=None, **extra):
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'forum.sqlite'}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search"),
-        "SEARCH_SAVE_INTERVAL": 0,
+        "SEARCH_WORKER": "inline",
         "RATELIMIT_ENABLED": False,
     }
     config.update(extra)

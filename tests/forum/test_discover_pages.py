@@ -102,7 +102,7 @@ def test_reply_box_has_related_threads_one_click_away(world):
     assert '<script type="module" src="/static/js/thread.js"></script>' in html
 
 
-@pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_SAVE_INTERVAL=0)
+@pytest.mark.app_config(SEARCH_ENABLED=True)
 def test_others_asked_this_before_right_after_posting(fresh_world, auth, client, csrf_token):
     auth.login("amina")
     response = client.post("/threads/new", data={
@@ -124,7 +124,7 @@ def test_others_asked_this_before_right_after_posting(fresh_world, auth, client,
 
 # ---------------------------------------------------------------- PostgreSQL
 @pytest.mark.postgres
-@pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_SAVE_INTERVAL=0)
+@pytest.mark.app_config(SEARCH_ENABLED=True)
 @pytest.mark.parametrize("app", ["postgres"], indirect=True)
 def test_search_filters_and_related_threads_on_postgresql(app):
     build_world(app)

@@ -256,13 +256,13 @@ def test_mark_duplicate_refuses_bad_originals(app, client, auth, world, dup, ori
 
 
 def test_duplicate_form_proposes_likely_originals(app, client, auth, world, dup, monkeypatch):
-    from forum import indexing
+    from forum import searching
 
     def fake_similar(user, title, body, limit=5, exclude_ids=(), **kw):
         assert dup in exclude_ids
-        return [indexing.SimilarHit(thread=db.session.get(Thread, world.thread), score=0.9)]
+        return [searching.SimilarHit(thread=db.session.get(Thread, world.thread), score=0.9)]
 
-    monkeypatch.setattr(indexing, "similar_threads", fake_similar)
+    monkeypatch.setattr(searching, "similar_threads", fake_similar)
     as_user(client, auth, "helen")
     page = client.get(f"/moderation/threads/{dup}").get_data(as_text=True)
     assert "Likely originals" in page and f"original={world.thread}" in page

@@ -1,9 +1,10 @@
 """`flask search evaluate DIR`: measure similar-thread quality through the forum's own paths.
 
 The folder's threads.jsonl is imported into a temporary instance with the same
-importer as `threads import`, and every query runs through
-indexing.similar_threads — the function behind /api/v1/similar — as a guest.
+importer as `threads import`, indexed by the same worker, and every query runs
+through searching.similar_threads — the function behind /api/v1/similar — as a guest.
 """
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +14,11 @@ from sqlalchemy import select
 
 from search.evaluation import RETRIEVAL_DEPTH, evaluate, format_table, load_dataset
 
+from ..extensions import db
+from ..models import FeaturedPractice, Thread, User
+from ..threads.importer import import_lines
+from .queries import service, similar_threads
+
 
 def run_evaluation(directory: str, modes, echo=print, featured_fraction: float = 0.0) -> str:
     """Import, index and evaluate; return the results table.
@@ -21,11 +27,7 @@ def run_evaluation(directory: str, modes, echo=print, featured_fraction: float =
     external id, so every run picks the same ones) to show what the featured tie-break
     does to the figures.
     """
-    from . import create_app
-    from .extensions import db
-    from .indexing import get_service, similar_threads
-    from .models import Thread
-    from .threads.importer import import_lines
+    from .. import create_app  # a second app, for the temporary instance
 
     dataset = load_dataset(directory)
     with tempfile.TemporaryDirectory(prefix="headstart-eval-") as tmp:
@@ -34,15 +36,17 @@ def run_evaluation(directory: str, modes, echo=print, featured_fraction: float =
             "SEARCH_INDEX_DIR": os.path.join(tmp, "search"),
             "SECRET_KEY": "evaluation-only",
             "SEARCH_MODEL": os.environ.get("SEARCH_MODEL") or None,  # the operator's model
+            "SEARCH_WORKER": "inline",
         })
         with app.app_context():
             db.create_all()
             lines = (Path(directory) / "threads.jsonl").read_text(encoding="utf-8").splitlines()
-            report = import_lines(lines)
+            with service().paused():  # encode once, in batches, after the import
+                report = import_lines(lines)
             echo(f"Imported {report.created} threads ({len(report.errors)} failed).")
             if featured_fraction > 0:
                 echo(f"Featured {feature_sample(featured_fraction)} threads.")
-            get_service().engine_ready()
+            service().settle()
             ids = {ext: tid for tid, ext in db.session.execute(
                 select(Thread.id, Thread.external_id))}
             to_ext = {tid: ext for ext, tid in ids.items()}
@@ -63,11 +67,6 @@ def run_evaluation(directory: str, modes, echo=print, featured_fraction: float =
 
 def feature_sample(fraction: float) -> int:
     """Feature a deterministic sample of the imported threads; returns how many."""
-    import hashlib
-
-    from .extensions import db
-    from .models import FeaturedPractice, Thread, User
-
     curator = User(username="evaluation-curator", role="moderator", is_placeholder=True)
     db.session.add(curator)
     count = 0

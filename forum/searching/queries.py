@@ -1,0 +1,172 @@
+"""The query side: rank with the process's current view, then filter per user in the database.
+
+Security note: the index knows nothing about permissions. Every result goes
+through permissions.visible_threads before it reaches a page or the API, and we
+over-fetch so that filtering does not empty the list (Discourse's approach),
+up to a cap, with the id lists cut to sizes every database accepts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from .. import permissions
+from ..extensions import db
+from ..models import Thread
+from ..threads.filters import SearchFilters
+
+# Retrieval depth for the search page; hits below MIN_DENSE cosine with no keyword
+# match are not counted as results (dense retrieval always returns *something*).
+SEARCH_DEPTH = 1000
+MIN_DENSE = 0.35
+# Featured practices win ties among equally close suggestions, no more.
+FEATURED_BONUS = 0.02
+# Over-fetch for permission filtering stops here: a user who may see almost nothing
+# gets fewer suggestions rather than a query over the whole index.
+MAX_CANDIDATES = 2000
+IN_CHUNK = 500  # ids per IN (…) list: far below SQLite's and PostgreSQL's limits
+
+
+@dataclass
+class SimilarHit:
+    """A thread found close to a text, with its closeness in [0, 1]."""
+
+    thread: Thread
+    score: float
+    rank_score: float = 0.0
+
+
+@dataclass
+class SearchPage:
+    """One page of search results, how many there are in all, and how they were found."""
+
+    hits: list[SimilarHit]
+    total: int
+    page: int
+    per_page: int
+    mode: str  # "hybrid", "lexical" (no model yet or at all) or "off"
+
+    @property
+    def lexical_only(self) -> bool:
+        """True when results were matched by keywords alone."""
+        return self.mode != "hybrid"
+
+
+def service():
+    """This app's SearchService."""
+    return current_app.extensions["searching"]
+
+
+def enabled() -> bool:
+    """SEARCH_ENABLED, read in this one place."""
+    return service().enabled
+
+
+def search_mode() -> str:
+    """'off' (switched off), 'lexical' (model loading or unavailable) or 'hybrid'."""
+    if not enabled():
+        return "off"
+    return service().search_mode
+
+
+def search_notice() -> str:
+    """Why matching is by keywords only: '' (it is not), 'off', 'loading' or 'unavailable'."""
+    mode = search_mode()
+    if mode == "hybrid":
+        return ""
+    if mode == "off":
+        return "off"
+    return "unavailable" if service().unavailable_reason else "loading"
+
+
+def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_ids=(),
+                    category_id=None, mode=None, candidate_ids=None) -> list[SimilarHit]:
+    """Threads close to the text that this user may see, closest first."""
+    if not enabled() or not (title or body).strip():
+        return []
+    view = service().current()
+    exclude = set(exclude_ids)
+    k = min(max(limit * 4, 20) + len(exclude), MAX_CANDIDATES)
+    while True:
+        hits = view.similar(title, body, k=k, mode=mode, candidate_ids=candidate_ids)
+        wanted = [h for h in hits if h.thread_id not in exclude]
+        found = visible_in_order(user, wanted, category_id=category_id)
+        if len(found) >= limit or len(hits) < k or k >= MAX_CANDIDATES:
+            return found[:limit]
+        k = min(k * 4, MAX_CANDIDATES)
+
+
+def search_threads(user, q: str, filters: SearchFilters | None = None, page: int = 1,
+                   per_page: int = 20, sort: str = "relevance") -> SearchPage:
+    """A page of threads matching a query by meaning or keyword, filtered per user.
+
+    Without a query it is a filtered listing from the database (no index needed).
+    """
+    filters = filters or SearchFilters()
+    q = (q or "").strip()
+    if not q:
+        return _listing(user, filters, page, per_page)
+    if not enabled():
+        return SearchPage([], 0, page, per_page, "off")
+    view = service().current()
+    hits = [h for h in view.similar(q, "", k=SEARCH_DEPTH)
+            if (h.lexical or 0) > 0 or (h.dense is not None and h.dense >= MIN_DENSE)]
+    found = visible_in_order(user, hits, filters=filters)
+    if sort == "newest":
+        found.sort(key=lambda s: s.thread.created_at, reverse=True)
+    start = (page - 1) * per_page
+    return SearchPage(found[start:start + per_page], len(found), page, per_page,
+                      "lexical" if view.lexical_only else "hybrid")
+
+
+def _listing(user, filters, page, per_page) -> SearchPage:
+    stmt = filters.apply(permissions.visible_threads(user))
+    total = db.session.scalar(stmt.with_only_columns(func.count(Thread.id)))
+    rows = db.session.scalars(_preloaded(stmt.order_by(Thread.created_at.desc()))
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return SearchPage([SimilarHit(t, 0.0) for t in rows], total, page, per_page, search_mode())
+
+
+def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None = None):
+    """Keep the hits this user may see, in rank order, with their Thread rows preloaded."""
+    rows: dict[int, Thread] = {}
+    ids = [h.thread_id for h in hits]
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = permissions.visible_threads(user).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
+        if category_id is not None:
+            stmt = stmt.where(Thread.category_id == category_id)
+        if filters is not None:
+            stmt = filters.apply(stmt)
+        rows.update((t.id, t) for t in db.session.scalars(_preloaded(stmt)))
+    found = [SimilarHit(rows[h.thread_id], closeness(h), h.score)
+             for h in hits if h.thread_id in rows]
+    # Stable sort: a featured practice moves up only past a hit that is as close.
+    found.sort(key=lambda s: -(s.rank_score + (FEATURED_BONUS if s.thread.featured else 0)))
+    return found
+
+
+def _preloaded(stmt):
+    """Everything a result line shows, in a fixed number of queries (no N+1)."""
+    return stmt.options(selectinload(Thread.category), selectinload(Thread.tags),
+                        selectinload(Thread.featured), selectinload(Thread.opening))
+
+
+def closeness(hit) -> float:
+    """A score in [0, 1] a person can read: cosine similarity when the model ran."""
+    if hit.dense is not None:
+        return round(max(0.0, min(1.0, float(hit.dense))), 3)
+    return round(min(1.0, float(hit.lexical or 0.0) / 20.0), 3)
+
+
+def closeness_label(score: float) -> str:
+    """Plain words for how close a suggestion is."""
+    if score >= 0.75:
+        return "Very close"
+    if score >= 0.6:
+        return "Close"
+    if score >= 0.45:
+        return "Related"
+    return "Loosely related"
