@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from forum.extensions import db
-from forum.indexing import get_service
+from forum.models import ThreadEmbedding
 from forum.threads import services
 from tests.factories import make_category, make_user
 
@@ -22,25 +22,34 @@ def indexed(search_app):
     return search_app
 
 
-def test_status_reports_model_counts_and_freshness(indexed):
+def test_status_reports_model_counts_queue_and_freshness(indexed):
     result = indexed.test_cli_runner().invoke(args=["search", "status"])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2@53aa51172d14" in result.output
     assert "indexed threads: 2" in result.output
-    assert "index kind: flat" in result.output
-    assert "freshness: up to date" in result.output
+    assert "queue length: 0" in result.output and "oldest pending: none" in result.output
+    with indexed.extensions["searching"].paused():
+        services.create_thread(make_user("late"), db.session.get(services.Category, 1),
+                               "Queued while paused", "Body.")
+    result = indexed.test_cli_runner().invoke(args=["search", "status"])
+    assert "queue length: 1" in result.output and "s ago" in result.output
 
 
-def test_reindex_and_verify(indexed):
+def test_reindex_verify_and_repair(indexed):
     runner = indexed.test_cli_runner()
     result = runner.invoke(args=["search", "reindex"])
-    assert result.exit_code == 0 and "Indexed 2 threads." in result.output
+    assert result.exit_code == 0 and "Indexed 2 threads." in result.output, result.output
     assert runner.invoke(args=["search", "verify"]).exit_code == 0
-    thread_id = db.session.scalar(db.select(db.func.min(services.Thread.id)))
-    get_service().engine.remove(thread_id)
+    # A stale vector: stored for other text than the thread has now.
+    row = db.session.scalars(db.select(ThreadEmbedding)).first()
+    row.text_digest = "0" * 64
+    db.session.commit()
     result = runner.invoke(args=["search", "verify"])
     assert result.exit_code == 1
-    assert "missing from the lexical index" in result.output
+    assert "stale thread(s): stored embeddings of older text" in result.output
+    result = runner.invoke(args=["search", "repair"])
+    assert result.exit_code == 0 and "Requeued 1 thread(s)." in result.output
+    assert runner.invoke(args=["search", "verify"]).exit_code == 0
     assert runner.invoke(args=["search", "reindex", "--reencode"]).exit_code == 0
     assert runner.invoke(args=["search", "verify"]).exit_code == 0
 
