@@ -54,8 +54,9 @@ def load_config(app, test_config=None) -> None:
         for env, key in ENV_KEYS.items():
             if os.environ.get(env):
                 app.config[key] = os.environ[env]
-        if os.environ.get("SEARCH_ENABLED") == "0":
-            app.config["SEARCH_ENABLED"] = False
+        for flag in ("SEARCH_ENABLED", "RATELIMIT_ENABLED"):
+            if os.environ.get(flag) in ("0", "1"):
+                app.config[flag] = os.environ[flag] == "1"
         if os.environ.get("FORUM_SECURE_COOKIES", "0") == "1":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -105,6 +105,27 @@ def test_a_worker_that_dies_mid_batch_leaves_its_work_to_the_next(search_app, au
     assert found("HALF-2") == ["Interrupted batch"]
 
 
+def test_an_edit_committed_while_its_thread_is_encoded_is_not_lost(search_app, author):
+    service = search_app.extensions["searching"]
+    with service.paused():
+        thread = services.create_thread(author, category(), "Edited mid-batch", "Code OLD-1.")
+    thread_id, post_id = thread.id, thread.opening_post.id
+
+    class Racing(IndexWorker):
+        def _embed(self, docs, stored):  # the model runs; meanwhile a request commits an edit
+            with search_app.app_context():
+                services.edit_post(db.session.get(User, author.id),
+                                   db.session.get(Post, post_id), "Code NEW-2.")
+                db.session.remove()
+            return super()._embed(docs, stored)
+
+    with service.paused():
+        assert Racing(db.engine, service.worker.embedder).run_once() == 1
+    assert db.session.scalars(select(SearchQueue.thread_id)).all() == [thread_id]
+    service.settle()
+    assert found("NEW-2") == ["Edited mid-batch"] and found("OLD-1") == []
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("search_db", ["postgres"], indirect=True)
 def test_a_big_transaction_committed_beside_posts_is_indexed_whole(search_app, author):
@@ -299,3 +320,19 @@ def test_model_unavailable_falls_back_to_keywords(tmp_path, monkeypatch):
         assert answer["mode"] == "lexical" and answer["total"] == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_verify_reports_a_wrong_vector_and_repair_fixes_it(search_app, author):
+    service = search_app.extensions["searching"]
+    thread = services.create_thread(author, category(), "Data sharing agreements", "DSA-9.")
+    other = services.create_thread(author, category(), "Census microdata", "Microdata.")
+    assert verify(service).ids == set()
+    view = service.view  # this process's vector for the thread goes wrong
+    wrong = view.dense.with_changes({thread.id: view.dense.vectors([other.id])[0]})
+    service.view = type(view)(view.config, view.lexical, wrong, view.queries)
+    report = verify(service)
+    assert report.stale == {thread.id} and "vector differs" in report.lines[0]
+    from forum.searching.verify import repair
+    assert repair(service, report) == 1
+    assert verify(service).ids == set()
+    assert searching.similar_threads(GUEST, "Data sharing agreements", "")[0].thread.id == thread.id

@@ -1,0 +1,80 @@
+"""The query side: a fixed number of statements per result list, a bounded over-fetch,
+id lists every database accepts."""
+import pytest
+from sqlalchemy import event
+
+from forum import searching
+from forum.extensions import db
+from forum.searching import queries
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
+from tests.forum.search_fixtures import make_app
+
+
+class Statements:
+    """Every SQL statement the app's engine runs while counting."""
+
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.seen.append((statement, parameters))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def api_statements(app, limit: int) -> int:
+    client = app.test_client()
+    client.post("/api/v1/similar", json={"title": "pooled fund", "limit": limit})  # warm
+    with Statements(db.engine) as counter:
+        answer = client.post("/api/v1/similar", json={"title": "pooled fund", "limit": limit})
+    assert answer.status_code == 200 and len(answer.get_json()["results"]) == limit
+    return len(counter.seen)
+
+
+def test_a_result_list_costs_the_same_statements_however_long(search_app):
+    member, public = make_user("member1"), make_category("Funding")
+    with search_app.extensions["searching"].paused():
+        for n in range(60):
+            thread = make_thread(member, public, f"Pooled fund question {n}",
+                                 f"How did you set up pooled fund {n}?", tags=(f"t{n}",))
+            make_reply(member, thread, "Several replies…")
+            make_reply(member, thread, "…that must not be loaded.")
+    search_app.extensions["searching"].settle()
+    # Each hit reads its category, tags, featured state and opening post: preloaded, no N+1.
+    assert api_statements(search_app, 50) == api_statements(search_app, 5)
+
+
+@pytest.fixture
+def keyword_app(tmp_path, monkeypatch):
+    """Keyword search only (no model): thousands of threads index in seconds."""
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path, SEARCH_MODEL=str(tmp_path / "no-model"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_over_fetch_stops_at_a_cap_with_short_id_lists(monkeypatch, keyword_app):
+    outsider, insider = make_user("outsider"), make_user("insider")
+    team = make_category("Team", visibility="group", group=make_group("team", [insider]))
+    with keyword_app.extensions["searching"].paused():
+        for n in range(queries.MAX_CANDIDATES + 300):
+            make_thread(insider, team, f"Team note {n}", "Shared code TEAMCODE.")
+    keyword_app.extensions["searching"].settle()
+    asked = []
+    view = keyword_app.extensions["searching"].view
+    real = type(view).similar
+    monkeypatch.setattr(type(view), "similar",
+                        lambda self, *a, **kw: asked.append(kw["k"]) or real(self, *a, **kw))
+    with Statements(db.engine) as counter:
+        assert searching.similar_threads(outsider, "TEAMCODE", limit=5, mode="lexical") == []
+    assert max(asked) == queries.MAX_CANDIDATES  # widened, but never past the cap
+    assert max(len(p) if isinstance(p, (list, tuple)) else len(p or {})
+               for _, p in counter.seen) <= queries.IN_CHUNK + 10
+    assert len(searching.similar_threads(insider, "TEAMCODE", limit=5, mode="lexical")) == 5
