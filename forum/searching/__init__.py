@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 from flask import current_app
 
+from . import cli
 from .events import enqueue, enqueue_select
 from .queries import (
     SearchPage, SimilarHit, closeness_label, search_mode, search_notice, search_threads,
@@ -36,8 +37,6 @@ __all__ = ["SearchPage", "SimilarHit", "closeness_label", "embed_texts", "enqueu
 
 def init_app(app) -> None:
     """Create the app's search service and commands; the service starts on first use."""
-    from . import cli
-
     service = SearchService(app)
     app.extensions["searching"] = service
     cli.init_app(app)

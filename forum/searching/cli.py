@@ -11,9 +11,11 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import create_app  # the evaluation runs in a temporary instance of its own
 from ..models import SearchDocument, Thread, ThreadEmbedding
 from ..models._base import utcnow
 from .documents import count_indexable
+from .evaluate import run_evaluation
 from .events import enqueue_select
 from .keeper import current_seq
 from .service import load_embedder
@@ -177,6 +179,5 @@ def worker(once):
               help="Feature this share of the threads first (measures the featured tie-break).")
 def evaluate(directory, modes, featured_fraction):
     """Import a SemEval-style folder into a temporary instance and print quality figures."""
-    from .evaluate import run_evaluation
-    click.echo(run_evaluation(directory, modes.split(","), echo=click.echo,
+    click.echo(run_evaluation(create_app, directory, modes.split(","), echo=click.echo,
                               featured_fraction=featured_fraction))

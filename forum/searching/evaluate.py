@@ -20,18 +20,18 @@ from ..threads.importer import import_lines
 from .queries import service, similar_threads
 
 
-def run_evaluation(directory: str, modes, echo=print, featured_fraction: float = 0.0) -> str:
-    """Import, index and evaluate; return the results table.
+def run_evaluation(make_app, directory: str, modes, echo=print,
+                   featured_fraction: float = 0.0) -> str:
+    """Import, index and evaluate in a temporary instance made by ``make_app(config)``;
+    return the results table.
 
     featured_fraction > 0 features that share of the threads (chosen by a hash of their
     external id, so every run picks the same ones) to show what the featured tie-break
     does to the figures.
     """
-    from .. import create_app  # a second app, for the temporary instance
-
     dataset = load_dataset(directory)
     with tempfile.TemporaryDirectory(prefix="headstart-eval-") as tmp:
-        app = create_app({
+        app = make_app({
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(tmp, "eval.sqlite"),
             "SEARCH_INDEX_DIR": os.path.join(tmp, "search"),
             "SECRET_KEY": "evaluation-only",

@@ -29,6 +29,7 @@ from search.lexical import BM25Index
 from search.ranking import EngineConfig, EngineView, QueryEncoder, thread_vector
 from search.segments import VectorSnapshot, read_base
 
+from ..extensions import db
 from ..models import SearchDocument
 from .keeper import Keeper, current_seq, read_pointer
 from .verify import repair_slice
@@ -94,7 +95,6 @@ class SearchService:
     def bind(self):
         """The app's database engine (read once: the background thread has no app context)."""
         if self._bind is None:
-            from ..extensions import db
             with self.app.app_context():
                 self._bind = db.engine
         return self._bind
