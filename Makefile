@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test browser-deps postgres-deps bench clean
+.PHONY: install run dev test browser-deps postgres-deps bench clean
 
 install: $(STAMP)
 
@@ -22,10 +22,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+WEB_CONCURRENCY ?= 2
+
+# A production server (gunicorn): each worker process starts its search thread at once.
 run: install
 	$(BIN)/flask --app forum init
 	$(BIN)/flask --app forum demo load --if-empty
-	SEARCH_WARMUP=1 $(BIN)/flask --app forum run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'forum.wsgi:app'
+
+# The development server, reloading on code changes.
+dev: install
+	$(BIN)/flask --app forum init
+	$(BIN)/flask --app forum demo load --if-empty
+	$(BIN)/flask --app forum run --debug --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; `playwright install` cannot work offline.
 browser-deps:

@@ -167,7 +167,9 @@ def _load_sentence_transformer(path: str, device: str):
     """Load a SentenceTransformer from local files, mapping failures to EmbedderUnavailable."""
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar in server logs
         return SentenceTransformer(path, device=device, local_files_only=True)
     except Exception as exc:  # import errors, missing files, bad configs, torch errors
         raise EmbedderUnavailable(f"cannot load embedding model {path!r}: {exc}") from exc
