@@ -4,7 +4,7 @@ from flask_login import AnonymousUserMixin
 from playwright.sync_api import expect
 
 from forum.extensions import db
-from forum.indexing import similar_threads
+from forum.searching import similar_threads
 from tests.browser.helpers import demo_threads, log_in, restricted
 
 pytestmark = pytest.mark.browser

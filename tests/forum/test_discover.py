@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from forum import indexing
+from forum import searching
 from forum.discover.highlight import excerpt, highlight, query_terms
 from tests.factories import make_category, make_thread, make_user
 from tests.forum.discover_world import (
@@ -176,7 +176,7 @@ def test_a_restricted_category_filter_looks_unknown_to_a_guest(world):
 def test_a_search_failure_is_a_notice_not_an_error_page(world, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index on fire")
-    monkeypatch.setattr(indexing, "search_threads", broken)
+    monkeypatch.setattr(searching, "search_threads", broken)
     html = page(world.test_client(), "/search?q=GCF")
     assert "Search is not available right now" in html
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from forum import indexing
+from forum import searching
 from forum.extensions import db
 from forum.models import Thread
 from tests.factories import make_category, make_thread, make_user
@@ -51,7 +51,7 @@ def test_composer_loads_its_script_without_inline_code(app, auth, client):
 def test_check_step_survives_a_search_failure(world, csrf_token, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index on fire")
-    monkeypatch.setattr(indexing, "similar_threads", broken)
+    monkeypatch.setattr(searching, "similar_threads", broken)
     client = member_client(world, "amina")
     response = client.post("/threads/new", data={
         "csrf_token": csrf_token(client, "/threads/new"), "title": "Green Climate Fund timing",
@@ -81,7 +81,7 @@ def test_related_threads_mark_featured_practices(world):
 def test_a_search_failure_leaves_the_thread_page_intact(world, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index on fire")
-    monkeypatch.setattr(indexing, "similar_threads", broken)
+    monkeypatch.setattr(searching, "similar_threads", broken)
     html = page(world.test_client(), f"/threads/{thread_id(world, GCF_TITLE)}")
     assert GCF_TITLE in html and 'class="related"' not in html
 

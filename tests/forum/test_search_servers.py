@@ -85,7 +85,7 @@ def servers(tmp_path, postgres_url):
         logs.append(open(tmp_path / f"{port}.log", "w"))
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-             "--timeout", "120", "forum.wsgi:app"],
+             "--timeout", "120", "--graceful-timeout", "5", "forum.wsgi:app"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=logs[-1]))
         clients.append(Browser(f"http://127.0.0.1:{port}"))
     try:
@@ -104,7 +104,11 @@ def servers(tmp_path, postgres_url):
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process, log in zip(processes, logs):
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
             log.close()
         del os.environ["FORUM_INSTANCE_PATH"]
 
