@@ -8,10 +8,6 @@ from ..models import WATCH_KINDS
 from .kinds import SETTINGS
 
 
-class ReadAllForm(FlaskForm):
-    """"Mark all as read": only the CSRF token."""
-
-
 class WatchForm(FlaskForm):
     """One button that starts or stops watching a thread, category, tag or country."""
 

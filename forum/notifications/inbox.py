@@ -2,7 +2,7 @@
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions
+from .. import events, permissions
 from ..extensions import db
 from ..models import Category, Notification, Post, Thread, ThreadRead, User
 from ..models._base import utcnow
@@ -45,7 +45,8 @@ def mark_all_read(user: User) -> None:
     db.session.commit()
 
 
-def record_visit(user: User, thread: Thread) -> None:
+@events.thread_viewed.connect
+def record_visit(thread: Thread, user: User) -> None:
     """The member opened the thread: its notifications are read, and the visit is counted."""
     now = utcnow()
     db.session.execute(update(Notification).where(

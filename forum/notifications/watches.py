@@ -9,6 +9,7 @@ from .. import permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import WATCH_KINDS, Category, Thread, User, Watch
+from ..threads.services import normalise_tags
 
 
 @dataclass
@@ -55,8 +56,6 @@ def _target(user: User, kind: str, value: str) -> str:
             raise NotAllowed("You cannot watch this category.")
         return str(category.id)
     if kind == "tag":
-        # Imported here: forum.threads.services imports this package when it loads.
-        from ..threads.services import normalise_tags
         names = normalise_tags([value])
         if not names:
             raise DomainError(("value", "Give a tag name."))

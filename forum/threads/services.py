@@ -9,8 +9,7 @@ from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
 from ..models._base import utcnow
-from ..notifications import services as notify
-from .. import audit, permissions
+from .. import audit, events, permissions
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -79,7 +78,7 @@ def create_thread(author: User, category: Category, title: str, body: str, *,
     )
     thread.posts.append(Post(body=check_body(body), author=author, is_opening=True))
     db.session.add(thread)
-    notify.on_new_thread(thread)
+    events.thread_created.send(thread)
     if commit:
         db.session.commit()
     return thread
@@ -117,7 +116,7 @@ def reply(author: User, thread: Thread, body: str, reply_to_id=None) -> Post:
     db.session.add(post)
     thread.reply_count = (thread.reply_count or 0) + 1
     thread.last_activity_at = utcnow()
-    notify.on_reply(post)
+    events.reply_posted.send(post)
     db.session.commit()
     return post
 
@@ -142,7 +141,7 @@ def edit_post(editor: User, post: Post, body: str, title: Optional[str] = None,
         thread.title = new_title
     if tags is not None and post.is_opening:
         thread.tags = tags_for(normalise_tags(tags))
-    notify.on_edit(post, before)
+    events.post_edited.send(post, before=before)
     db.session.commit()
     return post
 

@@ -4,12 +4,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import indexing, permissions
+from .. import events, indexing, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..forms_util import populate_errors, submit
 from ..models import Category, Post, Thread
-from ..notifications import inbox
 from ..threads.importer import slugify
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
@@ -68,7 +67,7 @@ def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
     thread = get_thread_or_404(thread_id)
     if current_user.is_authenticated:
-        inbox.record_visit(current_user, thread)  # its notifications are read now
+        events.thread_viewed.send(thread, user=current_user)  # its notifications are read
     posts = queries.thread_posts(current_user, thread, _page(),
                                  current_app.config["POSTS_PER_PAGE"])
     return render_template("threads/show.html", thread=thread, posts=posts,
