@@ -48,8 +48,9 @@ def _convert(conn, row):
     match = _URL.match(row.url or "")
     thread_id = int(match.group(1)) if match else None
     post_id = int(match.group(2)) if match and match.group(2) else None
-    thread_id = thread_id if _exists(conn, threads, thread_id) else None
-    post_id = post_id if thread_id and _exists(conn, posts, post_id) else None
+    if thread_id is not None and not _exists(conn, threads, thread_id):
+        return None  # its text names a thread nobody can check any more: not kept
+    post_id = post_id if _exists(conn, posts, post_id) else None
     for kind, pattern in LEGACY:
         found = re.fullmatch(pattern, row.text or "", re.DOTALL)
         if found is None or thread_id is None:
@@ -151,8 +152,10 @@ def upgrade():
     conn = op.get_bind()
     for row in conn.execute(sa.select(notifications.c.id, notifications.c.user_id,
                                       notifications.c.text, notifications.c.url)).all():
-        conn.execute(notifications.update().where(notifications.c.id == row.id)
-                     .values(**_convert(conn, row)))
+        values = _convert(conn, row)
+        where = notifications.c.id == row.id
+        conn.execute(notifications.delete().where(where) if values is None
+                     else notifications.update().where(where).values(**values))
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.alter_column('kind', server_default=None)
