@@ -1,4 +1,6 @@
 """Each notification kind, from the receiving side and from the forbidden side (issue 11)."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -98,6 +100,16 @@ def test_reply_and_quote_tell_the_replied_to_author(app, client, auth, world):
     assert kinds_for(app, "amina").count("reply") == 3
     with app.app_context():
         assert db.session.scalar(select(Post).order_by(Post.id.desc())).reply_to_id is None
+
+
+@pytest.mark.app_config(POSTS_PER_PAGE=2)
+def test_reply_links_keep_the_page(app, client, auth, world):
+    as_user(client, auth, "bob")
+    for n in range(3):
+        reply(client, world.public, f"Reply {n}.")
+    page = client.get(f"/threads/{world.public}?page=2")
+    assert page.status_code == 200
+    assert re.search(r'reply_to=\d+&amp;page=2#reply-title', page.get_data(as_text=True))
 
 
 def test_mentions_outside_code_notify_once_and_edits_add_only_new_names(app, client, auth, world):
