@@ -61,11 +61,15 @@ class _Round:
 
     def __init__(self, report: Report):
         self.report, self.conn = report, None
+        self.down: Optional[Exception] = None  # the server could not be reached this round
 
     def send(self, row: OutboxMessage, message) -> None:
+        if self.down is not None:
+            # One unreachable server is enough: the rest wait for their retry, not a timeout each.
+            return self._failed(row.id, self.down)
         try:
             if self.conn is None:
-                self.conn = smtp.connect(current_app.config)
+                self.conn = self._connect()
             smtp.send(self.conn, message)
         except smtp.SEND_ERRORS as exc:
             self._failed(row.id, exc)
@@ -73,6 +77,13 @@ class _Round:
         else:
             outbox.mark_sent(row.id)
             self.report.sent += 1
+
+    def _connect(self):
+        try:
+            return smtp.connect(current_app.config)
+        except smtp.SEND_ERRORS as exc:
+            self.down = exc
+            raise
 
     def _failed(self, outbox_id: int, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
