@@ -87,6 +87,8 @@ def test_a_reader_who_left_the_group_gets_none_of_it(app, mail_app, smtp, client
                                                      world):
     as_user(client, auth, "carla")
     subscribe(client, "carla@example.org", "daily")
+    watch(client, "thread", world.secret)
+    watch(client, "category", world.team_category)
     as_user(client, auth, "amina")
     reply(client, world.secret, "New figures in the team thread.")
     new_thread(client, world.team_category, TEAM_GRANTS, "Internal.")

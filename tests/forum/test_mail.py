@@ -32,6 +32,7 @@ def test_a_reply_e_mail_is_multipart_private_and_unsubscribes_in_one_click(
     assert outbox_count(app, status="pending") == 1
     result = send(runner)
     assert result.exit_code == 0 and "1 sent" in result.output, result.output
+    assert outbox_count(app, status="sent") == 1
     (message,) = smtp.to("amina@example.org")
     assert message["To"] == "amina@example.org"
     assert message["From"] == "Headstart <forum@headstart.test>"
