@@ -5,6 +5,7 @@ from typing import Optional
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..domain import DomainError
 from ..extensions import db
@@ -78,7 +79,11 @@ def save(user: User, choices: dict[str, tuple[bool, bool]], digest: str,
         _set_choice(user, key, web, mail)
     _set_digest(user, digest)
     user.email = email
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another account took the address a moment ago
+        db.session.rollback()
+        raise DomainError(("email", "That address belongs to another account.")) from None
 
 
 # --- unsubscribing from an e-mail, without logging in --------------------------------

@@ -9,6 +9,7 @@ from ..domain import DomainError
 from ..extensions import csrf, db, limiter
 from ..forms_util import submit
 from ..models import Thread
+from ..models._base import row_id
 from . import bp, inbox, mentions, render, settings, watches
 from .forms import AddWatchForm, SettingsForm, WatchForm
 from .kinds import SETTINGS
@@ -102,7 +103,7 @@ def _mention_key() -> str:
 def mention_lookup():
     """Members whose name starts with ?q= (for @mention autocomplete), as JSON."""
     thread = None
-    thread_id = request.args.get("thread", type=int)
+    thread_id = row_id(request.args.get("thread"))
     if thread_id:
         thread = db.session.get(Thread, thread_id)
         if thread is None or not permissions.can_view_thread(current_user, thread):

@@ -9,6 +9,7 @@ from .. import permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import WATCH_KINDS, Category, Thread, User, Watch
+from ..models._base import row_id
 from ..threads.services import normalise_tags
 
 
@@ -46,12 +47,12 @@ def _target(user: User, kind: str, value: str) -> str:
     if kind not in WATCH_KINDS or not value:
         raise DomainError(("value", "Choose a thread, category, tag or country to watch."))
     if kind == "thread":
-        thread = db.session.get(Thread, int(value)) if value.isdigit() else None
+        thread = db.session.get(Thread, row_id(value)) if row_id(value) else None
         if thread is None or not permissions.can_view_thread(user, thread):
             raise NotAllowed("You cannot watch this thread.")
         return str(thread.id)
     if kind == "category":
-        category = db.session.get(Category, int(value)) if value.isdigit() else None
+        category = db.session.get(Category, row_id(value)) if row_id(value) else None
         if category is None or not permissions.can_view_category(user, category):
             raise NotAllowed("You cannot watch this category.")
         return str(category.id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
-from ..models._base import utcnow
+from ..models._base import row_id, utcnow
 from .. import audit, events, permissions
 
 TITLE_MIN, TITLE_MAX = 8, 200
@@ -86,10 +86,8 @@ def create_thread(author: User, category: Category, title: str, body: str, *,
 
 def reply_target(user: User, thread: Thread, post_id) -> Optional[Post]:
     """The post of this thread a reply answers ("Reply" or "Quote" on it), if the user may read it."""
-    try:
-        post = db.session.get(Post, int(post_id)) if post_id else None
-    except (TypeError, ValueError):
-        return None
+    post_id = row_id(post_id)
+    post = db.session.get(Post, post_id) if post_id else None
     if post is None or post.thread_id != thread.id or post.is_deleted:
         return None
     return post if permissions.can_view_post(user, post) else None

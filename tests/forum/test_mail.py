@@ -230,3 +230,20 @@ def test_the_background_sender_runs_only_when_asked(tmp_path, monkeypatch, smtp)
         worker.stop()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_mail_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    for name, value in {"MAIL_SERVER": "smtp.example.org", "MAIL_PORT": "587",
+                        "MAIL_USE_TLS": "1", "MAIL_USE_SSL": "0", "MAIL_USERNAME": "forum",
+                        "MAIL_PASSWORD": "s3cret", "MAIL_DEFAULT_SENDER": "Forum <f@example.org>",
+                        "FORUM_BASE_URL": "https://forum.example.org"}.items():
+        monkeypatch.setenv(name, value)
+    app = create_app()
+    assert app.config["MAIL_PORT"] == 587 and app.config["MAIL_USE_TLS"] is True
+    assert app.config["MAIL_USE_SSL"] is False and app.config["MAIL_PASSWORD"] == "s3cret"
+    assert app.config["FORUM_BASE_URL"] == "https://forum.example.org"
+    assert "mail_worker" in app.extensions  # a served forum sends in the background
+    monkeypatch.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(RuntimeError, match="MAIL_PORT must be a number"):
+        create_app()

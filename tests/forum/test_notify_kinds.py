@@ -102,6 +102,18 @@ def test_reply_and_quote_tell_the_replied_to_author(app, client, auth, world):
         assert db.session.scalar(select(Post).order_by(Post.id.desc())).reply_to_id is None
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_out_of_range_ids_are_no_row_not_an_error(app, client, auth, world):
+    huge = "9" * 20  # PostgreSQL refuses such a number outright in an integer comparison
+    as_user(client, auth, "dan")
+    assert client.get(f"/threads/{world.public}?reply_to={huge}&quote=1").status_code == 200
+    assert watch(client, "thread", huge).status_code == 403
+    assert watch(client, "category", huge).status_code == 403
+    assert client.get(f"/mentions?q=a&thread={huge}").status_code == 200
+    reply(client, world.public, "Still fine.", reply_to=huge)
+    assert kinds_for(app, "amina") == ["reply"]
+
+
 @pytest.mark.app_config(POSTS_PER_PAGE=2)
 def test_reply_links_keep_the_page(app, client, auth, world):
     as_user(client, auth, "bob")
