@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Notification, OutboxMessage, User
 from tests.factories import make_category, make_group, make_thread, make_user
+from tests.forum.community import post
 
 BACKENDS = ["sqlite", "postgres"]
 PUBLIC_TITLE = "How did you set up a pooled fund?"
@@ -63,6 +64,33 @@ def kinds_for(app, name: str) -> list[str]:
 def outbox_count(app, **where) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(OutboxMessage.id)).filter_by(**where))
+
+
+# --- acting through the pages, like a member -----------------------------------------
+
+def reply(client, thread_id: int, body: str, **extra):
+    """Post a reply through the thread page's form."""
+    response = post(client, f"/threads/{thread_id}/reply", {"body": body, **extra})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return response
+
+
+def watch(client, kind: str, value, on: bool = True):
+    """Press a Watch (or stop watching) button."""
+    return post(client, "/watch", {"kind": kind, "value": str(value), "on": "1" if on else "0",
+                                    "next": "/"})
+
+
+def new_thread(client, category_id: int, title: str, body: str, **extra):
+    """Post a thread through the composer."""
+    data = {"title": title, "body": body, "category": category_id, "kind": "question", **extra}
+    response = post(client, "/threads/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
+def inbox(client) -> str:
+    """The member's notifications page."""
+    return client.get("/notifications").get_data(as_text=True)
 
 
 # --- a real SMTP server (aiosmtpd) --------------------------------------------------

@@ -13,9 +13,8 @@ from forum.notifications import digest
 from tests.forum.community import as_user, post
 from tests.forum.notify_world import (  # noqa: F401 - fixtures
     BACKENDS, PUBLIC_TITLE, SECRET_TITLE, html_part, mail_app, outbox_count, smtp, text_part,
-    user_id, world,
+    new_thread, reply, user_id, watch, world,
 )
-from tests.forum.test_notify_kinds import new_thread, reply, watch
 
 PUBLIC_GRANTS = "Small grants for local partners: what worked?"
 TEAM_GRANTS = "Kenya team grants pipeline review"

@@ -14,9 +14,8 @@ from forum.models._base import utcnow
 from tests.forum.community import as_user, post
 from tests.forum.notify_world import (  # noqa: F401 - fixtures
     BACKENDS, PUBLIC_TITLE, SECRET_TITLE, MailCatcher, build, free_port, html_part, mail_app,
-    mail_config, outbox_count, smtp, text_part, user_id, world,
+    kinds_for, mail_config, outbox_count, reply, smtp, text_part, user_id, world,
 )
-from tests.forum.test_notify_kinds import reply
 
 
 def send(runner):
@@ -59,18 +58,13 @@ def test_a_reply_e_mail_is_multipart_private_and_unsubscribes_in_one_click(
     answered = stranger.post(path, data={"List-Unsubscribe": "One-Click"})
     assert answered.status_code == 200 and not _reply_mail_on(app, "amina")
     reply(client, world.public, "A second reply, after unsubscribing.")
-    assert outbox_count(app) == 1 and "reply" in _kinds(app, "amina")
+    assert outbox_count(app) == 1 and "reply" in kinds_for(app, "amina")
 
 
 def _reply_mail_on(app, name) -> bool:
     with app.app_context():
         pref = db.session.get(NotificationPreference, (user_id(app, name), "reply"))
         return pref is None or pref.email
-
-
-def _kinds(app, name):
-    from tests.forum.notify_world import kinds_for
-    return kinds_for(app, name)
 
 
 @pytest.mark.parametrize("app", BACKENDS, indirect=True)

@@ -9,9 +9,8 @@ from forum.notifications import services as notify
 from forum.notifications.inbox import unread_count
 from tests.forum.community import as_user, post
 from tests.forum.notify_world import (  # noqa: F401 - fixtures
-    BACKENDS, PUBLIC_TITLE, SECRET_TITLE, kinds_for, user_id, world,
+    BACKENDS, PUBLIC_TITLE, SECRET_TITLE, inbox, kinds_for, reply, user_id, watch, world,
 )
-from tests.forum.test_notify_kinds import inbox, reply, watch
 
 
 def badge(client) -> str:

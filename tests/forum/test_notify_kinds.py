@@ -8,29 +8,9 @@ from forum.extensions import db
 from forum.models import Notification, Post, Thread
 from tests.forum.community import as_user, post
 from tests.forum.notify_world import (  # noqa: F401 - fixtures
-    BACKENDS, PUBLIC_TITLE, SECRET_TITLE, kinds_for, user_id, world,
+    BACKENDS, PUBLIC_TITLE, SECRET_TITLE, inbox, kinds_for, new_thread, reply, user_id, watch,
+    world,
 )
-
-
-def reply(client, thread_id: int, body: str, **extra):
-    response = post(client, f"/threads/{thread_id}/reply", {"body": body, **extra})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return response
-
-
-def watch(client, kind: str, value, on: bool = True):
-    return post(client, "/watch", {"kind": kind, "value": str(value), "on": "1" if on else "0",
-                                    "next": "/"})
-
-
-def new_thread(client, category_id: int, title: str, body: str, **extra):
-    data = {"title": title, "body": body, "category": category_id, "kind": "question", **extra}
-    response = post(client, "/threads/new", data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-
-
-def inbox(client) -> str:
-    return client.get("/notifications").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("app", BACKENDS, indirect=True)
