@@ -12,7 +12,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 BLUEPRINTS = (
     "auth", "threads", "users", "errors", "api", "discover", "answers", "moderation",
-    "featured", "admin",
+    "featured", "admin", "notifications",
 )
 
 
@@ -36,9 +36,12 @@ def create_app(test_config=None) -> Flask:
         module = importlib.import_module(f".{name}", __name__)
         app.register_blueprint(module.bp)
     from . import cli, searching, web  # flaskr's idiom: wire the app's parts in the factory
+    from .mail import cli as mail_cli, worker as mail_worker
     web.init_app(app)
     cli.init_app(app)
     searching.init_app(app)
+    mail_cli.init_app(app)
+    mail_worker.init_app(app)  # the background sender, only when mail is configured
     return app
 
 

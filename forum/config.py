@@ -25,6 +25,22 @@ DEFAULTS = {
     "SEARCH_POLL_SECONDS": 0.5,  # how often a process looks for changes made by others
     "SEARCH_REPAIR_SECONDS": 600,  # background verify-and-repair round (0: never)
     "FLAG_HIDE_THRESHOLD": 3,
+    # E-mail (issue 11): nothing is queued or sent while MAIL_SERVER is unset.
+    "FORUM_BASE_URL": "http://127.0.0.1:5000",  # links in e-mails point here
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,  # STARTTLS after connecting
+    "MAIL_USE_SSL": False,  # TLS from the first byte (usually port 465)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Headstart <noreply@localhost>",
+    "MAIL_TIMEOUT": 20,  # seconds for one SMTP conversation step
+    "MAIL_BACKGROUND": None,  # send from the server process; None = yes, unless TESTING
+    "MAIL_SEND_INTERVAL": 30,  # seconds between the background sender's rounds
+    "MAIL_DELAY": 60,  # seconds a notification waits: read in the forum meanwhile, no e-mail
+    "MAIL_RETRY_BASE": 60,  # first retry after this many seconds, doubling each time
+    "MAIL_MAX_ATTEMPTS": 8,
+    "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
 }
 
 ENV_KEYS = {
@@ -35,7 +51,18 @@ ENV_KEYS = {
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "SEARCH_WORKER": "SEARCH_WORKER",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "FORUM_BASE_URL": "FORUM_BASE_URL",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "MAIL_USE_SSL": "MAIL_USE_SSL",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
 }
+# Environment values are strings; these settings are read as numbers or yes/no.
+INT_KEYS = ("MAIL_PORT",)
+BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
 def instance_path() -> str:
@@ -53,7 +80,7 @@ def load_config(app, test_config=None) -> None:
         app.config.from_pyfile("config.py", silent=True)
         for env, key in ENV_KEYS.items():
             if os.environ.get(env):
-                app.config[key] = os.environ[env]
+                app.config[key] = _typed(key, os.environ[env])
         for flag in ("SEARCH_ENABLED", "RATELIMIT_ENABLED"):
             if os.environ.get(flag) in ("0", "1"):
                 app.config[flag] = os.environ[flag] == "1"
@@ -67,6 +94,18 @@ def load_config(app, test_config=None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search")
+
+
+def _typed(key: str, value: str):
+    """An environment string as the type the setting needs."""
+    if key in INT_KEYS:
+        try:
+            return int(value)
+        except ValueError:
+            raise RuntimeError(f"{key} must be a number, not {value!r}") from None
+    if key in BOOL_KEYS:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
 
 
 def _normalise_database_url(app) -> None:

@@ -8,6 +8,7 @@ from .. import admin_services, audit
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import Category, Group, User
+from ..notifications import services as notify
 
 
 def require_admin(user: User) -> None:
@@ -45,7 +46,7 @@ def suspend(admin: User, user: User, until: datetime, reason: str) -> None:
     """Suspend a member until a date, telling them why."""
     require_admin(admin)
     _not_self(admin, user)
-    audit.notify(user.id, f"Your account is suspended until {until:%Y-%m-%d}: {reason}")
+    notify.notice(user.id, f"Your account is suspended until {until:%Y-%m-%d}: {reason}")
     _audited(admin, "user.suspend", "user", user.id, reason, f"until {until:%Y-%m-%d}",
              lambda: admin_services.suspend_user(user, until, reason))
 
@@ -53,7 +54,7 @@ def suspend(admin: User, user: User, until: datetime, reason: str) -> None:
 def unsuspend(admin: User, user: User, reason: str = "") -> None:
     """Lift a member's suspension."""
     require_admin(admin)
-    audit.notify(user.id, "Your account's suspension has been lifted.")
+    notify.notice(user.id, "Your account's suspension has been lifted.")
     _audited(admin, "user.unsuspend", "user", user.id, reason, "",
              lambda: admin_services.unsuspend_user(user))
 

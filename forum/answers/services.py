@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import FLAG_REASONS, Bookmark, Flag, Post, Thread, User, Vote
 from ..moderation.flags import AUTO_HIDE_REASON
 from ..moderation.services import hidden_holder
+from ..notifications import services as notify
 
 
 def can_accept(user, thread: Thread) -> bool:
@@ -35,11 +36,14 @@ def accept_answer(user: User, post: Post) -> None:
         raise DomainError((None, "Only a visible reply can be the accepted answer."))
     if thread.status == "closed" and not permissions.is_moderator(user):
         raise DomainError((None, "This thread is closed."))
+    already = thread.accepted_post_id == post.id
     thread.accepted_post_id = post.id
     if thread.status != "closed":
         thread.status = "solved"
     if thread.author_id != user.id:
         audit.record(user, "answer.accept", "post", post.id)
+    if not already:  # accepting the same answer twice tells nobody twice
+        notify.on_accepted(thread, post, user)
     db.session.commit()
 
 
@@ -138,8 +142,7 @@ def flag_post(user: User, post: Post, reason: str, text: str = "", threshold: in
     holder = hidden_holder(post)  # a flagged opening post hides its whole thread
     if flaggers >= max(1, threshold) and not holder.is_hidden:
         holder.is_hidden, holder.hidden_reason = True, AUTO_HIDE_REASON
-        audit.notify(post.author_id, f"Your post in “{post.thread.title}” is hidden until a "
-                     "moderator reviews the flags on it.", audit.thread_path(post.thread, post))
+        notify.tell_id(post.author_id, "post_auto_hidden", thread=post.thread, post=post)
         # The member whose flag crossed the threshold is recorded as the actor.
         audit.record(user, "post.auto_hide", "post", post.id, AUTO_HIDE_REASON,
                      f"{flaggers} members flagged it")

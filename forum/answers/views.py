@@ -1,11 +1,11 @@
-"""Answers views: accept, helpful votes, saved threads, flags and notifications."""
-from flask import abort, current_app, g, render_template, request, url_for
+"""Answers views: accept, helpful votes, saved threads and flags."""
+from flask import abort, current_app, g, render_template
 from flask_login import current_user, login_required
 
 from ..actions import post_or_404, run_action
 from ..forms_util import submit
 from ..threads.views import get_thread_or_404, thread_url
-from . import bp, inbox, services
+from . import bp, services
 from .forms import FlagForm, ToggleForm
 
 
@@ -29,12 +29,6 @@ def helpful_state(post) -> tuple[int, bool]:
 def is_saved(thread) -> bool:
     """True when the current user saved the thread."""
     return current_user.is_authenticated and services.is_bookmarked(current_user.id, thread.id)
-
-
-@bp.app_template_global()
-def unread_notifications() -> int:
-    """Unread notifications of the current user (0 for guests)."""
-    return inbox.unread_count(current_user) if current_user.is_authenticated else 0
 
 
 @bp.app_context_processor
@@ -100,21 +94,3 @@ def flag(post_id):
         "Thank you. A moderator will review the post and tell you the outcome.",
         _post_url(post))
     return done or render_template("answers/flag.html", form=form, post=post)
-
-
-@bp.route("/notifications")
-@login_required
-def notifications():
-    """Your notifications, newest first."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    pagination = inbox.page_of(current_user, page, current_app.config["THREADS_PER_PAGE"])
-    return render_template("answers/notifications.html", pagination=pagination,
-                           unread=inbox.unread_count(current_user))
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def notifications_read():
-    """Mark all your notifications as read."""
-    return run_action(lambda: inbox.mark_all_read(current_user),
-                      "All notifications are marked as read.", url_for(".notifications"))

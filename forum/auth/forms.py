@@ -33,3 +33,23 @@ class RegisterForm(FlaskForm):
         DataRequired("Repeat the password."), EqualTo("password", "The passwords differ.")])
     next = HiddenField()
     submit = SubmitField("Create account")
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password reset link by e-mail."""
+
+    email = EmailField("Your account's e-mail address", validators=[
+        DataRequired("Enter your e-mail address."), Length(max=254),
+        Email("Enter a valid e-mail address.")])
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password with a reset link."""
+
+    password = PasswordField("New password", validators=[
+        DataRequired("Choose a password."),
+        Length(min=PASSWORD_MIN, message=f"Use at least {PASSWORD_MIN} characters.")])
+    confirm = PasswordField("Repeat the password", validators=[
+        DataRequired("Repeat the password."), EqualTo("password", "The passwords differ.")])
+    submit = SubmitField("Set the new password")

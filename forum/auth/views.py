@@ -5,8 +5,8 @@ from flask_login import current_user, login_user, logout_user
 from ..domain import DomainError
 from ..extensions import limiter
 from ..forms_util import populate_errors
-from . import bp, services
-from .forms import LoginForm, RegisterForm
+from . import bp, reset, services
+from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from .redirects import safe_next
 
 
@@ -60,3 +60,46 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("threads.index"))
+
+
+@bp.app_template_global()
+def reset_available() -> bool:
+    """True when passwords can be reset by e-mail (a mail server is configured)."""
+    return reset.available()
+
+
+# Security: the same words whether or not an account has the address (issue 11).
+RESET_SENT = ("If an account has that address, we sent it an e-mail with a link to choose "
+              "a new password. The link works for a limited time, once.")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_request():
+    """Ask for a password reset e-mail."""
+    form = ResetRequestForm()
+    if reset.available() and form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        flash(RESET_SENT, "info")
+        return redirect(url_for(".login"))
+    return render_template("auth/reset_request.html", form=form, available=reset.available())
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password(token):
+    """Choose a new password with the link from the e-mail."""
+    try:
+        user = reset.user_for_token(token)
+    except DomainError as exc:
+        return render_template("auth/reset_password.html", form=None, error=exc.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(token, form.password.data)
+        except DomainError as exc:
+            populate_errors(form, exc)
+        else:
+            flash("Your password is changed. Log in with the new one.", "success")
+            return redirect(url_for(".login"))
+    return render_template("auth/reset_password.html", form=form, user=user)

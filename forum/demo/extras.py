@@ -17,6 +17,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..models import Bookmark, Flag, Post, Thread, User, Vote
 from ..models._base import utcnow
+from . import staying_informed
 
 HERE = Path(__file__).parent
 _LINK = re.compile(r"\((opening|reply:(\d+)|thread:([\w-]+))\)")
@@ -186,7 +187,8 @@ def apply(echo: Callable[[str], None] = print) -> None:
     try:
         counts = {"featured practices": _featured(demo), "duplicates": _duplicates(demo),
                   "pins": _pins(demo), "open flags": _flags(demo),
-                  "new helpful votes": _votes(demo), "new saved threads": _bookmarks(demo)}
+                  "new helpful votes": _votes(demo), "new saved threads": _bookmarks(demo),
+                  "new notifications": staying_informed.apply(demo)}
     except DomainError as exc:
         db.session.rollback()
         echo(f"Demo extras stopped: {exc.message}")

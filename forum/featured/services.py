@@ -9,6 +9,7 @@ from ..markup import snippet
 from ..models import FeaturedPractice, FeaturedRevision, Post, Thread, User
 from ..models._base import utcnow
 from ..moderation.services import require_moderator
+from ..notifications import services as notify
 
 SUMMARY_MIN, SUMMARY_MAX = 40, 20_000
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -41,6 +42,7 @@ def feature_thread(moderator: User, thread: Thread, summary: str, reason: str = 
     practice.revisions.append(FeaturedRevision(editor_id=moderator.id, summary=summary))
     db.session.add(practice)
     db.session.flush()
+    notify.on_thread_changed(thread, "featured", moderator)
     audit.record(moderator, "featured.create", "thread", thread.id, reason)
     db.session.commit()
     return practice

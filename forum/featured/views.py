@@ -1,11 +1,12 @@
 """Featured practices: the library, and moderators curating summaries."""
-from flask import current_app, redirect, render_template, request
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..actions import require_moderator, run_action
 from ..extensions import db
 from ..forms_util import submit
 from ..models import FeaturedPractice
+from ..threads.feeds import FEED_SIZE, PUBLIC, atom_response
 from ..threads.views import get_thread_or_404, thread_url
 from . import bp, queries, services
 from .forms import SummaryForm, UnfeatureForm
@@ -35,6 +36,14 @@ def index():
                                  current_app.config["THREADS_PER_PAGE"])
     return render_template("featured/index.html", pagination=pagination, filters=filters,
                            facets=queries.facets(current_user))
+
+
+@bp.route("/featured/feed.atom")
+def feed():
+    """The newest featured practices in public categories (public content only)."""
+    practices = queries.library(PUBLIC, queries.LibraryFilters(), 1, FEED_SIZE).items
+    return atom_response("featured/feed.xml", title="Headstart: featured practices",
+                         practices=practices, alternate=url_for("featured.index"))
 
 
 @bp.route("/threads/<int:thread_id>/feature", methods=["GET", "POST"])

@@ -3,16 +3,21 @@ from .content import (
     KINDS, STATUSES, VISIBILITIES, Bookmark, Category, Post, PostRevision, Tag, Thread, Vote,
     thread_tags,
 )
-from .moderation import (
-    FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag, Notification,
+from .mail import MAIL_KINDS, OutboxMessage
+from .moderation import FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag
+from .notifications import (
+    DIGEST_FREQUENCIES, WATCH_KINDS, WATCH_LEVELS, DigestSubscription, Notification,
+    NotificationPreference, ThreadRead, Watch,
 )
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
 from .users import ROLES, Group, User, group_members
 
 __all__ = [
-    "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES",
-    "AuditLog", "Bookmark", "Category", "FeaturedPractice", "FeaturedRevision", "Flag",
-    "Group", "Notification", "Post", "PostRevision", "SearchDocument", "SearchQueue",
-    "SearchState", "Tag", "Thread",
-    "ThreadEmbedding", "User", "Vote", "group_members", "thread_tags",
+    "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES", "MAIL_KINDS",
+    "DIGEST_FREQUENCIES", "WATCH_KINDS", "WATCH_LEVELS",
+    "AuditLog", "Bookmark", "Category", "DigestSubscription", "FeaturedPractice",
+    "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
+    "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",
+    "Tag", "Thread", "ThreadEmbedding", "ThreadRead", "User", "Vote", "Watch", "group_members",
+    "thread_tags",
 ]

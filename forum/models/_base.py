@@ -5,3 +5,19 @@ from datetime import datetime, timezone
 def utcnow() -> datetime:
     """The current time as a naive UTC datetime (stored the same on SQLite and PostgreSQL)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+
+
+def row_id(value) -> int | None:
+    """A typed-in id as an int when it could name a row; None for anything else.
+
+    PostgreSQL rejects a larger number outright (an error, not "no row"), so ids from
+    forms and query strings pass through here before they reach a query.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

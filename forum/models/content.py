@@ -138,8 +138,11 @@ class Post(db.Model):
     deleted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     is_hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The post this one answers ("Reply" or "Quote" on a post): its author is notified.
+    reply_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
 
     thread: Mapped[Thread] = relationship(back_populates="posts", foreign_keys=[thread_id])
+    reply_to: Mapped[Optional["Post"]] = relationship(remote_side=[id], foreign_keys=[reply_to_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     revisions: Mapped[list["PostRevision"]] = relationship(
         back_populates="post", order_by="PostRevision.id", cascade="all, delete-orphan"

@@ -67,18 +67,6 @@ class Flag(db.Model):
     resolved_by: Mapped[Optional[User]] = relationship(foreign_keys=[resolved_by_id])
 
 
-class Notification(db.Model):
-    """A message to a member (e.g. the outcome of their flag, a hidden post's reason)."""
-
-    __tablename__ = "notifications"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(1000))
-    url: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[Optional[datetime]] = mapped_column()
-
-
 class AuditLog(db.Model):
     """Every moderation action: who, what, when, why."""
 

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from .. import audit, searching
+from ..notifications import services as notify
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
@@ -71,8 +72,8 @@ def mark_duplicate(moderator: User, thread: Thread, original: Thread,
     moved = _move_replies(thread, original) if move_replies else 0
     thread.duplicate_of_id = original.id
     thread.status = "closed"
-    audit.notify(thread.author_id, f"Your thread “{thread.title}” was closed as a duplicate "
-                 f"of “{original.title}”.", audit.thread_path(original))
+    # Rendered when read: the original's title shows only to a reader who may see it.
+    notify.on_thread_changed(thread, "duplicate", moderator)
     audit.record(moderator, "thread.duplicate", "thread", thread.id, reason,
                  f"duplicate of thread {original.id}; {moved} replies moved")
     db.session.commit()

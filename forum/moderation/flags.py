@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..notifications import services as notify
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Flag, Post, User
@@ -58,8 +59,7 @@ def _tell_flaggers(flags: list[Flag], outcome: str, post: Post) -> None:
     words = ("a moderator hid the post" if outcome == "actioned"
              else "a moderator reviewed it and left the post as it is")
     for flagger_id in sorted({f.flagger_id for f in flags}):
-        audit.notify(flagger_id, f"Thank you for your flag in “{post.thread.title}”: {words}.",
-                     audit.thread_path(post.thread, post))
+        notify.tell_id(flagger_id, "flag_outcome", thread=post.thread, post=post, detail=words)
 
 
 def resolve_flags(moderator: User, post: Post, outcome: str, note: str = "") -> int:

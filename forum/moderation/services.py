@@ -7,6 +7,7 @@ from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models._base import utcnow
+from ..notifications import services as notify
 from ..threads.services import normalise_tags, tags_for
 
 PIN_SCOPES = ("category", "site")
@@ -73,8 +74,7 @@ def hide_thread(moderator: User, thread: Thread, reason: str, commit: bool = Tru
     """Hide a thread from everyone but its author and the moderators; tell the author why."""
     require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = True, _reason_required(reason)
-    audit.notify(thread.author_id, f"Your thread “{thread.title}” was hidden by a moderator: "
-                 f"{thread.hidden_reason}", audit.thread_path(thread))
+    notify.tell_id(thread.author_id, "thread_hidden", thread=thread, detail=thread.hidden_reason)
     audit.record(moderator, "thread.hide", "thread", thread.id, thread.hidden_reason)
     if commit:
         db.session.commit()
@@ -84,8 +84,7 @@ def unhide_thread(moderator: User, thread: Thread, reason: str = "", commit: boo
     """Show a hidden thread again and tell its author."""
     require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = False, ""
-    audit.notify(thread.author_id, f"Your thread “{thread.title}” is visible again.",
-                 audit.thread_path(thread))
+    notify.tell_id(thread.author_id, "thread_visible", thread=thread)
     audit.record(moderator, "thread.unhide", "thread", thread.id, reason)
     if commit:
         db.session.commit()
@@ -106,8 +105,8 @@ def hide_post(moderator: User, post: Post, reason: str, commit: bool = True) -> 
         return hide_thread(moderator, post.thread, reason, commit)
     require_moderator(moderator)
     post.is_hidden, post.hidden_reason = True, _reason_required(reason)
-    audit.notify(post.author_id, f"Your post in “{post.thread.title}” was hidden by a "
-                 f"moderator: {post.hidden_reason}", audit.thread_path(post.thread, post))
+    notify.tell_id(post.author_id, "post_hidden", thread=post.thread, post=post,
+                   detail=post.hidden_reason)
     audit.record(moderator, "post.hide", "post", post.id, post.hidden_reason)
     if commit:
         db.session.commit()
@@ -119,8 +118,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "", commit: bool = Tr
         return unhide_thread(moderator, post.thread, reason, commit)
     require_moderator(moderator)
     post.is_hidden, post.hidden_reason = False, ""
-    audit.notify(post.author_id, f"Your post in “{post.thread.title}” is visible again.",
-                 audit.thread_path(post.thread, post))
+    notify.tell_id(post.author_id, "post_visible", thread=post.thread, post=post)
     audit.record(moderator, "post.unhide", "post", post.id, reason)
     if commit:
         db.session.commit()
@@ -134,6 +132,7 @@ def move_thread(moderator: User, thread: Thread, category: Category, reason: str
     details = f"from {thread.category.name} to {category.name}"
     # The category change queues the thread for the index (forum.searching.events).
     thread.category = category
+    notify.on_thread_changed(thread, "moved", moderator)
     audit.record(moderator, "thread.move", "thread", thread.id, reason, details)
     db.session.commit()
 

@@ -41,6 +41,7 @@ class ReplyForm(FlaskForm):
         DataRequired("Write a few words."),
         Length(BODY_MIN, BODY_MAX, f"Post must be {BODY_MIN} to {BODY_MAX:,} characters."),
     ])
+    reply_to = HiddenField()  # the post this reply answers ("Reply" or "Quote" on it)
     submit = SubmitField("Post reply")
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
-from ..models._base import utcnow
-from .. import audit, permissions
+from ..models._base import row_id, utcnow
+from .. import audit, events, permissions
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -78,22 +78,43 @@ def create_thread(author: User, category: Category, title: str, body: str, *,
     )
     thread.posts.append(Post(body=check_body(body), author=author, is_opening=True))
     db.session.add(thread)
+    events.thread_created.send(thread)
     if commit:
         db.session.commit()
     return thread
 
 
-def reply(author: User, thread: Thread, body: str) -> Post:
-    """Add a reply to an open thread."""
+def reply_target(user: User, thread: Thread, post_id) -> Optional[Post]:
+    """The post of this thread a reply answers ("Reply" or "Quote" on it), if the user may read it."""
+    post_id = row_id(post_id)
+    post = db.session.get(Post, post_id) if post_id else None
+    if post is None or post.thread_id != thread.id or post.is_deleted:
+        return None
+    return post if permissions.can_view_post(user, post) else None
+
+
+def quote(post: Post, limit: int = 600) -> str:
+    """The start of a post as a Markdown quote, to reply under (no @name: quoting is no mention)."""
+    text = post.body.strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    quoted = "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+    return f"**{post.author.name}** wrote:\n\n{quoted}\n\n"
+
+
+def reply(author: User, thread: Thread, body: str, reply_to_id=None) -> Post:
+    """Add a reply to an open thread (answering one of its posts when reply_to_id names one)."""
     _check_can_post(author, thread.category)
     if thread.status == "closed" and not author.is_moderator:
         raise DomainError(("body", "This thread is closed to new replies."))
     if thread.is_deleted or not permissions.can_view_thread(author, thread):
         raise NotAllowed("You cannot reply to this thread.")
-    post = Post(body=check_body(body), author=author, thread=thread)
+    post = Post(body=check_body(body), author=author, thread=thread,
+                reply_to=reply_target(author, thread, reply_to_id))
     db.session.add(post)
     thread.reply_count = (thread.reply_count or 0) + 1
     thread.last_activity_at = utcnow()
+    events.reply_posted.send(post)
     db.session.commit()
     return post
 
@@ -112,12 +133,13 @@ def edit_post(editor: User, post: Post, body: str, title: Optional[str] = None,
     db.session.add(PostRevision(post=post, editor=editor, body=post.body, title=old_title))
     if editor.id != post.author_id:  # a moderator editing someone's post (issue 5 audit log)
         audit.record(editor, "post.edit", "post", post.id)
-    post.body = body
+    before, post.body = post.body, body
     post.updated_at = utcnow()
     if new_title is not None:
         thread.title = new_title
     if tags is not None and post.is_opening:
         thread.tags = tags_for(normalise_tags(tags))
+    events.post_edited.send(post, before=before)
     db.session.commit()
     return post
 

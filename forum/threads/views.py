@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import permissions, searching
+from .. import events, permissions, searching
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..forms_util import populate_errors, submit
@@ -66,10 +66,29 @@ def get_thread_or_404(thread_id: int) -> Thread:
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
     thread = get_thread_or_404(thread_id)
+    if current_user.is_authenticated:
+        events.thread_viewed.send(thread, user=current_user)  # its notifications are read
     posts = queries.thread_posts(current_user, thread, _page(),
                                  current_app.config["POSTS_PER_PAGE"])
     return render_template("threads/show.html", thread=thread, posts=posts,
-                           reply_form=ReplyForm(), confirm_form=ConfirmForm())
+                           reply_form=_reply_form(thread), confirm_form=ConfirmForm())
+
+
+@bp.app_template_global()
+def reply_target_post(thread: Thread, post_id):
+    """The post the reply box answers, when the current user may read it."""
+    return services.reply_target(current_user, thread, post_id)
+
+
+def _reply_form(thread: Thread) -> ReplyForm:
+    """The reply box; ?reply_to=ID answers that post and &quote=1 quotes it (no JS needed)."""
+    form = ReplyForm()
+    target = services.reply_target(current_user, thread, request.args.get("reply_to"))
+    if target is not None:
+        form.reply_to.data = str(target.id)
+        if request.args.get("quote") == "1":
+            form.body.data = services.quote(target)
+    return form
 
 
 def _category_choices():
@@ -122,7 +141,7 @@ def reply(thread_id):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            post = services.reply(current_user, thread, form.body.data)
+            post = services.reply(current_user, thread, form.body.data, form.reply_to.data)
         except NotAllowed:
             abort(403)
         except DomainError as exc:

@@ -84,7 +84,8 @@ def test_suspend_and_unsuspend(app, client, auth, world):
     suspended = user(app, "bob")
     assert suspended.is_suspended and suspended.suspended_reason == "Repeated spam"
     with app.app_context():
-        assert db.session.scalar(select(Notification.text).where(Notification.user_id == bob))
+        assert "Repeated spam" in db.session.scalar(
+            select(Notification.detail).where(Notification.user_id == bob))
     as_user(client, auth, "bob")  # a suspended member may read but not post
     response = post(client, f"/threads/{world.thread}/reply", {"body": "Can I still post?"})
     assert response.status_code == 403

@@ -261,9 +261,8 @@ def test_the_threshold_comes_from_the_config(app, client, auth, world):
 
 def test_notifications_page_and_unread_count(app, client, auth, world):
     with app.app_context():
-        from forum import audit
-        audit.notify(db.session.get(Post, world.reply).author_id, "Your post was hidden: spam.",
-                     f"/threads/{world.thread}")
+        from forum.notifications import services as notify
+        notify.notice(db.session.get(Post, world.reply).author_id, "Your post was hidden: spam.")
         db.session.commit()
     as_user(client, auth, "bob")
     page = client.get("/notifications").get_data(as_text=True)

@@ -2,10 +2,14 @@
 import pytest
 from sqlalchemy import func, select
 
+from forum.demo import MEMBER_PASSWORD
+
 from forum.extensions import db
 from forum.models import (
     AuditLog, Bookmark, FeaturedPractice, FeaturedRevision, Flag, Notification, Thread, Vote,
+    Watch,
 )
+from tests.conftest import CSRF_RE
 
 
 def snapshot(app) -> dict:
@@ -16,6 +20,7 @@ def snapshot(app) -> dict:
             "votes": n(Vote.id), "bookmarks": n(Bookmark.id), "featured": n(FeaturedPractice.id),
             "revisions": n(FeaturedRevision.id), "open flags": n(Flag.id, Flag.resolved_at.is_(None)),
             "flags": n(Flag.id), "audit": n(AuditLog.id), "notifications": n(Notification.id),
+            "watches": n(Watch.id),
             "duplicates": n(Thread.id, Thread.duplicate_of_id.isnot(None), Thread.status == "closed"),
             "site pins": n(Thread.id, Thread.pinned_scope == "site"),
             "category pins": n(Thread.id, Thread.pinned_scope == "category"),
@@ -31,6 +36,7 @@ def test_demo_extras_show_everything_and_are_idempotent(app, runner, client):
     assert first["votes"] > 100 and first["bookmarks"] > 20 and first["solved"] > 20
     assert first["open flags"] >= 3 and first["duplicates"] >= 1
     assert first["site pins"] == 1 and first["category pins"] == 1
+    assert first["watches"] >= 5 and first["notifications"] >= 10
     # Loading again: the importer re-marks accepted threads solved, then the extras run.
     with app.app_context():
         from forum.demo import HERE, extras
@@ -51,3 +57,11 @@ def test_demo_extras_show_everything_and_are_idempotent(app, runner, client):
     assert "Curated summary" in page
     library = client.get("/featured").get_data(as_text=True)
     assert library.count('class="thread-item"') == first["featured"]
+    # A demo member has news waiting (issue 11): replies, accepted answers, watched tags.
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"login": "amina.diallo", "password": MEMBER_PASSWORD,
+                                "csrf_token": token})
+    inbox = client.get("/notifications").get_data(as_text=True)
+    assert "new replies in your thread" in inbox and "accepted your answer" in inbox
+    assert "#joint-programmes, which you watch" in inbox
+    assert "Senegal" in client.get("/watching").get_data(as_text=True)

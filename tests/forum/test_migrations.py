@@ -103,3 +103,45 @@ def fill_baseline() -> None:
     ):
         db.session.execute(text(statement), {"blob": b"\0" * 16} if ":blob" in statement else {})
     db.session.commit()
+
+
+def test_0011_turns_stored_notification_texts_into_references(bare_app):
+    """Notices written before issue 11 lose their frozen titles, keeping kind and reason."""
+    flask_migrate.upgrade(revision=BASELINE)
+    fill_baseline()
+    for statement in (
+        "INSERT INTO users (id, username, display_name, organisation, country, expertise, bio, "
+        "role, is_placeholder, suspended_reason, created_at) VALUES (2, 'bob', '', '', '', '', "
+        "'', 'member', false, '', CURRENT_TIMESTAMP)",
+        "INSERT INTO threads (id, title, kind, country, status, category_id, author_id, "
+        "created_at, last_activity_at, reply_count, is_hidden, hidden_reason, duplicate_of_id) "
+        "VALUES (2, 'Copy', 'question', '', 'closed', 1, 2, CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, 0, false, '', 1)",
+    ):
+        db.session.execute(text(statement))
+    legacy = [
+        (1, "Your post in “Pooled fund set-up” was hidden by a moderator: Advertising",
+         "/threads/1#post-1"),
+        (1, "Thank you for your flag in “Pooled fund set-up”: a moderator hid the post.",
+         "/threads/1#post-1"),
+        (2, "Your thread “Copy” was closed as a duplicate of “Pooled fund set-up”.", "/threads/1"),
+        (1, "Your account is suspended until 2030-01-01: spam", ""),
+        (1, "Something unusual about “Pooled fund set-up”.", "/threads/1"),
+        (1, "A thread that is gone.", "/threads/99"),
+    ]
+    for user_id, note, url in legacy:
+        db.session.execute(text("INSERT INTO notifications (user_id, text, url, created_at) "
+                                "VALUES (:u, :t, :l, CURRENT_TIMESTAMP)"),
+                           {"u": user_id, "t": note, "l": url})
+    db.session.commit()
+    upgrade_database()
+    assert schema_differences() == []
+    rows = db.session.execute(text("SELECT user_id, kind, thread_id, post_id, detail FROM "
+                                   "notifications ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "post_hidden", 1, 1, "Advertising"),
+        (1, "flag_outcome", 1, 1, "a moderator hid the post"),
+        (2, "duplicate", 2, None, ""),  # the member's own thread, not the original's title
+        (1, "notice", None, None, "Your account is suspended until 2030-01-01: spam"),
+        (1, "notice", 1, None, "Something unusual about “Pooled fund set-up”."),
+    ]  # the notice about a thread that no longer exists is not kept: nothing can gate it

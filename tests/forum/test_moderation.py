@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AuditLog, Category, Flag, Notification, Post, Thread, User
+from forum.notifications.render import describe
 from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.forum.search_fixtures import make_app
 from tests.forum.community import as_user, audit_count, build, is_login_redirect, post
@@ -24,10 +25,11 @@ def get(app, model, id_):
 
 
 def notes_for(app, username):
-    with app.app_context():
+    """The member's notifications as they read them now (rendered, permission-checked)."""
+    with app.test_request_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        return [n.text for n in db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id))]
+        rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        return [item.plain for item in map(lambda n: describe(user, n), rows) if item]
 
 
 # --- who may moderate --------------------------------------------------------------
