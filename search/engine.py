@@ -17,11 +17,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-from search import fusion
+from search import fusion, titles
 from search.embedder import Embedder
 from search.index import VectorIndex
 from search.lexical import BM25Index
-from search.text import RECIPE_VERSION, ThreadDoc, lexical_text, query_text, text_digest, thread_texts
+from search.text import RECIPE_VERSION, ThreadDoc, lexical_text, query_texts, text_digest, thread_texts
 
 MODES = ("dense", "lexical", "hybrid")
 QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
@@ -34,9 +34,9 @@ class EngineConfig:
     mode: str = "hybrid"
     # Weights of the per-field vectors (search.text.thread_texts) summed into the thread vector.
     field_weights: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.75, "title": 0.5})
+        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 1.0, "title": 0.75})
     )
-    query_title_weight: float = 0.5  # the query's title vector, added like the thread's
+    query_title_weight: float = 0.75  # the query's title vector, added like the thread's
     lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
     pool_size: int = 100  # candidates taken from each retriever before fusion
     approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
@@ -245,11 +245,10 @@ class SearchEngine:
 
     def _encode_query(self, title: str, body: str) -> np.ndarray:
         """Encode the query's text and title and combine them like a thread's fields."""
-        texts = {"main": query_text(title, body), "title": " ".join(title.split())}
-        texts = {name: text for name, text in texts.items() if text} or {"main": ""}
-        vectors = self.embedder.encode(list(texts.values()))
-        weights = {"main": 1.0, "title": self.config.query_title_weight}
-        return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
+        texts = query_texts(title, body)
+        vectors = dict(zip(texts, self.embedder.encode(list(texts.values()))))
+        weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
+        return fusion.combine_vectors(vectors, weights)
 
     def _pool(
         self, words: str, qvec: np.ndarray | None, k: int, mode: str, candidate_ids: Iterable[int] | None
@@ -293,7 +292,7 @@ class SearchEngine:
     def _thread_vector(self, fields: Mapping[str, FieldVector | np.ndarray]) -> np.ndarray:
         """Combine a thread's field vectors into its single index vector."""
         arrays = {name: (v.vector if isinstance(v, FieldVector) else v) for name, v in fields.items()}
-        return fusion.combine_vectors(arrays, self.config.field_weights)
+        return fusion.combine_vectors(arrays, titles.weights_for(arrays, self.config.field_weights))
 
     def save(self, directory, **manifest_fields) -> None:
         """Persist the vector index (see ``VectorIndex.save``); extra fields go in the manifest."""

@@ -1,0 +1,129 @@
+"""Robustness to poor titles: shipped engine vs plain all-MiniLM-L6-v2 vs the previous recipe.
+
+Usage: .venv/bin/python benchmarks/eval_variants.py [--split S ...] [--variant V ...]
+
+For each split and each variant of it (``search.variants``: original, bodies-only,
+titles-only, generic-titles), both protocols (rerank MAP, retrieval nDCG@10):
+
+* plain  = all-MiniLM-L6-v2 on title + body, cosine (the dataset README's baseline);
+* before = the recipe shipped before issue 13 (t2: title vectors at 0.5 on both
+  sides whatever the title says, replies 0.75), emulated with numpy;
+* shipped = ``SearchEngine(EngineConfig())`` in hybrid mode: the real code path.
+
+Encodings are cached outside the repository (see common.py). Figures x100.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from common import EVAL_ROOT, SPLITS, CachedEmbedder, CachedEncoder, require_eval_data
+
+from search.engine import SearchEngine
+from search.evaluation import evaluate, evaluate_engine, load_dataset, metric
+from search.fusion import combine_vectors, weighted_zscore_fusion
+from search.lexical import BM25Index
+from search.text import join_title_body, lexical_text, replies_text
+from search.variants import VARIANTS, make_variant
+
+PREVIOUS = {"main": 1.0, "replies": 0.75, "title": 0.5}  # recipe t2, before issue 13
+
+
+def plain_run(enc: CachedEncoder, dataset):
+    """run_query for plain MiniLM: cosine of title + body on both sides, whole corpus or candidates."""
+    ids = [t.external_id for t in dataset.threads]
+    threads = enc.encode([join_title_body(t.title, t.body) for t in dataset.threads])
+    queries = dict(zip((q.qid for q in dataset.queries),
+                       enc.encode([join_title_body(q.title, q.text) for q in dataset.queries])))
+    return _ranker(ids, threads, lambda q: queries[q.qid], None)
+
+
+def previous_run(enc: CachedEncoder, dataset):
+    """run_query for the pre-issue-13 engine (recipe t2, hybrid, z-score fusion w=0.15)."""
+    th = dataset.threads
+    ids = [t.external_id for t in th]
+    labels = [(t.category or "").split() for t in th]
+    fields = {
+        "main": enc.encode([" ".join([join_title_body(t.title, t.body, 190 - len(c)), *c]) for t, c in zip(th, labels)]),
+        "title": enc.encode([t.title for t in th]),
+        "replies": enc.encode([replies_text(t.replies) for t in th]),
+    }
+    vectors = np.stack([combine_vectors({f: v[i] for f, v in fields.items()}, PREVIOUS) for i in range(len(th))])
+    qmain = enc.encode([join_title_body(q.title, q.text) for q in dataset.queries])
+    qtitle = enc.encode([q.title for q in dataset.queries])
+    qvec = {q.qid: combine_vectors({"main": m, "title": t}, {"main": 1.0, "title": 0.5})
+            for q, m, t in zip(dataset.queries, qmain, qtitle)}
+    bm25 = BM25Index()
+    for i, doc in enumerate(dataset.thread_docs()):
+        bm25.upsert(i, lexical_text(doc))
+    return _ranker(ids, vectors, lambda q: qvec[q.qid], bm25)
+
+
+def _ranker(ids, vectors, query_vector, bm25):
+    """A run_query over a matrix of thread vectors, hybrid when a BM25 index is given."""
+    position = {e: i for i, e in enumerate(ids)}
+
+    def run(query, mode, candidates):
+        cosine = vectors @ query_vector(query)
+        words = f"{query.title} {query.text}"
+        if candidates is not None:
+            pool = [position[c] for c in candidates]
+        else:
+            pool = list(np.argsort(-cosine)[:100])
+            if bm25 is not None:
+                pool = list(dict.fromkeys(pool + [d for d, _ in bm25.search(words, 100)]))
+        dense = {i: float(cosine[i]) for i in pool}
+        scores = weighted_zscore_fusion(dense, bm25.score(words, pool), 0.15) if bm25 else dense
+        return [ids[i] for i, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
+
+    return run
+
+
+def figures(results) -> tuple[float, float]:
+    """(rerank MAP, retrieval nDCG@10) x100 of a one-mode result list."""
+    mode = results[0].mode
+    return 100 * metric(results, "rerank", mode, "MAP"), 100 * metric(results, "retrieval", mode, "nDCG@10")
+
+
+def measure(embedder, dataset) -> dict[str, tuple[float, float]]:
+    """plain / before / shipped figures for one (variant of a) split."""
+    enc = CachedEncoder(embedder)
+    engine = SearchEngine(CachedEmbedder(embedder))
+    engine.upsert_many(dataset.thread_docs())
+    return {
+        "plain": figures(evaluate(plain_run(enc, dataset), dataset, modes=("plain",))),
+        "before": figures(evaluate(previous_run(enc, dataset), dataset, modes=("before",))),
+        "shipped": figures(evaluate_engine(engine, dataset, modes=("hybrid",))),
+    }
+
+
+def main() -> int:
+    """Print the split x variant table and one RESULT line."""
+    from search.embedder import Embedder
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", action="append", choices=SPLITS, help="default: both")
+    parser.add_argument("--variant", action="append", choices=VARIANTS, help="default: all")
+    args = parser.parse_args()
+    require_eval_data()
+    embedder = Embedder()
+    print("| split | variant | plain MAP | plain nDCG@10 | before MAP | before nDCG@10 "
+          "| **shipped MAP** | **shipped nDCG@10** | shipped − plain |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    wins, cells = 0, 0
+    for split in args.split or SPLITS:
+        base = load_dataset(EVAL_ROOT / split)
+        for variant in args.variant or VARIANTS:
+            f = measure(embedder, make_variant(base, variant))
+            (pm, pn), (bm, bn), (sm, sn) = f["plain"], f["before"], f["shipped"]
+            wins += (sm >= pm) + (sn >= pn)
+            cells += 2
+            print(f"| {split} | {variant} | {pm:.2f} | {pn:.2f} | {bm:.2f} | {bn:.2f} "
+                  f"| **{sm:.2f}** | **{sn:.2f}** | {sm - pm:+.2f} / {sn - pn:+.2f} |", flush=True)
+    print(f"\nRESULT shipped >= plain MiniLM in {wins}/{cells} (split, variant, protocol) cells")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
