@@ -22,21 +22,12 @@ from common import EVAL_ROOT, SPLITS, CachedEmbedder, CachedEncoder, require_eva
 
 from search.engine import SearchEngine
 from search.evaluation import evaluate, evaluate_engine, load_dataset, metric
-from search.fusion import combine_vectors, weighted_zscore_fusion
+from search.fusion import combine_vectors
 from search.lexical import BM25Index
 from search.text import join_title_body, lexical_text, replies_text
-from search.variants import VARIANTS, make_variant
+from search.variants import VARIANTS, make_variant, plain_baseline, vector_ranker
 
 PREVIOUS = {"main": 1.0, "replies": 0.75, "title": 0.5}  # recipe t2, before issue 13
-
-
-def plain_run(enc: CachedEncoder, dataset):
-    """run_query for plain MiniLM: cosine of title + body on both sides, whole corpus or candidates."""
-    ids = [t.external_id for t in dataset.threads]
-    threads = enc.encode([join_title_body(t.title, t.body) for t in dataset.threads])
-    queries = dict(zip((q.qid for q in dataset.queries),
-                       enc.encode([join_title_body(q.title, q.text) for q in dataset.queries])))
-    return _ranker(ids, threads, lambda q: queries[q.qid], None)
 
 
 def previous_run(enc: CachedEncoder, dataset):
@@ -57,27 +48,7 @@ def previous_run(enc: CachedEncoder, dataset):
     bm25 = BM25Index()
     for i, doc in enumerate(dataset.thread_docs()):
         bm25.upsert(i, lexical_text(doc))
-    return _ranker(ids, vectors, lambda q: qvec[q.qid], bm25)
-
-
-def _ranker(ids, vectors, query_vector, bm25):
-    """A run_query over a matrix of thread vectors, hybrid when a BM25 index is given."""
-    position = {e: i for i, e in enumerate(ids)}
-
-    def run(query, mode, candidates):
-        cosine = vectors @ query_vector(query)
-        words = f"{query.title} {query.text}"
-        if candidates is not None:
-            pool = [position[c] for c in candidates]
-        else:
-            pool = list(np.argsort(-cosine)[:100])
-            if bm25 is not None:
-                pool = list(dict.fromkeys(pool + [d for d, _ in bm25.search(words, 100)]))
-        dense = {i: float(cosine[i]) for i in pool}
-        scores = weighted_zscore_fusion(dense, bm25.score(words, pool), 0.15) if bm25 else dense
-        return [ids[i] for i, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
-
-    return run
+    return vector_ranker(ids, vectors, lambda q: qvec[q.qid], bm25)
 
 
 def figures(results) -> tuple[float, float]:
@@ -92,7 +63,7 @@ def measure(embedder, dataset) -> dict[str, tuple[float, float]]:
     engine = SearchEngine(CachedEmbedder(embedder))
     engine.upsert_many(dataset.thread_docs())
     return {
-        "plain": figures(evaluate(plain_run(enc, dataset), dataset, modes=("plain",))),
+        "plain": figures(evaluate(plain_baseline(enc.encode, dataset), dataset, modes=("plain",))),
         "before": figures(evaluate(previous_run(enc, dataset), dataset, modes=("before",))),
         "shipped": figures(evaluate_engine(engine, dataset, modes=("hybrid",))),
     }

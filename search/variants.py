@@ -12,10 +12,15 @@ Replies and categories are kept in every variant: an archive still has its answe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 
-from search.evaluation import Dataset
-from search.text import strip_markdown
+import numpy as np
+
+from search.evaluation import Dataset, RunQuery
+from search.fusion import weighted_zscore_fusion
+from search.lexical import BM25Index
+from search.text import join_title_body, strip_markdown
 
 VARIANTS = ("original", "bodies-only", "titles-only", "generic-titles")
 TITLE_WORDS = 8  # an archive importer's stand-in subject: the body's opening words
@@ -77,3 +82,52 @@ def make_variant(dataset: Dataset, variant: str) -> Dataset:
         title, body = _retitle(t.title, t.body, t.external_id, variant)
         threads.append(replace(t, title=title, body=body))
     return replace(dataset, queries=tuple(queries), threads=tuple(threads))
+
+
+def plain_baseline(encode: Callable[[list[str]], np.ndarray], dataset: Dataset) -> RunQuery:
+    """The reference baseline: one embedding of title + body per side, ranked by cosine.
+
+    Args:
+        encode: ``texts -> (n, dim)`` unit vectors (an ``Embedder.encode``).
+        dataset: A split or a variant of one.
+
+    Returns:
+        A ``run_query`` for ``search.evaluation.evaluate``.
+    """
+    threads = encode([join_title_body(t.title, t.body) for t in dataset.threads])
+    queries = encode([join_title_body(q.title, q.text) for q in dataset.queries])
+    by_qid = {q.qid: v for q, v in zip(dataset.queries, queries)}
+    return vector_ranker([t.external_id for t in dataset.threads], threads, lambda q: by_qid[q.qid])
+
+
+def vector_ranker(ids: list[str], vectors: np.ndarray, query_vector, bm25: BM25Index | None = None,
+                  lexical_weight: float = 0.15, depth: int = 100) -> RunQuery:
+    """A ``run_query`` over a matrix of thread vectors; hybrid like the engine when given BM25.
+
+    Args:
+        ids: External thread ids, one per row of ``vectors``.
+        vectors: Unit thread vectors.
+        query_vector: ``query -> unit vector``.
+        bm25: A BM25 index over row numbers, or None for dense only.
+        lexical_weight: The z-score fusion weight of BM25.
+        depth: Candidates taken from each retriever under the retrieval protocol.
+
+    Returns:
+        A ``run_query`` for ``search.evaluation.evaluate``.
+    """
+    position = {e: i for i, e in enumerate(ids)}
+
+    def run(query, mode, candidates):
+        cosine = vectors @ query_vector(query)
+        words = f"{query.title} {query.text}"
+        if candidates is not None:
+            pool = [position[c] for c in candidates]
+        else:
+            pool = np.argsort(-cosine)[:depth].tolist()
+            if bm25 is not None:
+                pool = list(dict.fromkeys(pool + [d for d, _ in bm25.search(words, depth)]))
+        dense = {i: float(cosine[i]) for i in pool}
+        scores = weighted_zscore_fusion(dense, bm25.score(words, pool), lexical_weight) if bm25 else dense
+        return [ids[i] for i, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
+
+    return run
