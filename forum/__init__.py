@@ -39,6 +39,8 @@ def create_app(test_config=None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     indexing.init_app(app)
+    from .suggestions import cli as suggestion_cli
+    suggestion_cli.init_app(app)  # `flask search report` (issue 13)
     return app
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import indexing
 from ..finder import closeness_label
+from ..suggestions import log as suggestion_log
 from ..markup import snippet
 from . import bp, params
 from .params import BadRequest
@@ -56,6 +57,8 @@ def similar():
     hits = indexing.similar_threads(current_user, title, body, limit=limit,
                                     category_id=category.id if category else None,
                                     exclude_ids=(exclude,) if exclude else ())
+    suggestion_log.record_shown(current_user, params.text(data, "session", 64), title, body,
+                                [h.thread.id for h in hits])
     return jsonify(results=[hit_json(h) for h in hits], mode=_mode(),
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 

@@ -7,6 +7,7 @@ from .moderation import (
     FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag, Notification,
 )
 from .search import IndexChange, ThreadEmbedding
+from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
 from .users import ROLES, Group, User, group_members
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "AuditLog", "Bookmark", "Category", "FeaturedPractice", "FeaturedRevision", "Flag",
     "Group", "IndexChange", "Notification", "Post", "PostRevision", "Tag", "Thread",
     "ThreadEmbedding", "User", "Vote", "group_members", "thread_tags",
+    "EVENT_KINDS", "SuggestionDaily", "SuggestionEvent", "SuggestionOptOut",
 ]

@@ -8,6 +8,7 @@ from .. import audit, indexing
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..suggestions import log as suggestion_log
 from .services import require_moderator
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def mark_duplicate(moderator: User, thread: Thread, original: Thread,
     moved = _move_replies(thread, original) if move_replies else 0
     thread.duplicate_of_id = original.id
     thread.status = "closed"
+    suggestion_log.record_duplicate(thread, original)
     audit.notify(thread.author_id, f"Your thread “{thread.title}” was closed as a duplicate "
                  f"of “{original.title}”.", audit.thread_path(original))
     audit.record(moderator, "thread.duplicate", "thread", thread.id, reason,
