@@ -186,3 +186,34 @@ def test_prune_folds_old_events_into_daily_counts(world, search_app):
     days = db.session.scalar(select(func.sum(SuggestionDaily.count)))
     assert "Folded 0 event(s)" in runner.invoke(args=["search", "report", "--prune"]).output
     assert db.session.scalar(select(func.sum(SuggestionDaily.count))) == days  # cron-safe
+
+
+@pytest.mark.slow
+def test_missed_duplicates_export_feeds_search_evaluate(world, search_app, tmp_path):
+    """`search report --export DIR` writes what `search evaluate DIR` reads; public pairs only."""
+    from search.evaluation import load_dataset
+
+    client = search_app.test_client()
+    AuthActions(client).login("poster")
+    missed = post_thread(client, composer_session(client), world["public"],
+                         "How should four agencies divide the rent?", "Premises cost sharing.")
+    mark_duplicate(world["moderator"], missed, world["rent"])  # nothing was listed: a miss
+    AuthActions(client).logout()
+    AuthActions(client).login("insider")
+    private = db.session.get(Thread, world["secret"].id).category
+    hidden = post_thread(client, composer_session(client), private,
+                         "Nairobi office rent split again", "Same question as before.")
+    mark_duplicate(world["moderator"], hidden, world["secret"])  # restricted: never exported
+    folder = tmp_path / "missed"
+    result = search_app.test_cli_runner().invoke(args=["search", "report", "--export", str(folder)])
+    assert result.exit_code == 0 and "Exported 1 missed duplicate(s) against 2 thread(s)" in result.output
+    dataset = load_dataset(folder)
+    assert [q.qid for q in dataset.queries] == [f"T{missed.id}"]
+    assert dataset.qrels == {f"T{missed.id}": {f"T{world['rent'].id}": 2}}
+    assert {t.external_id for t in dataset.threads} == {f"T{world['rent'].id}", f"T{world['cars'].id}"}
+    assert dataset.candidates[f"T{missed.id}"] == [f"T{world['rent'].id}"]
+    files = " ".join(p.read_text() for p in folder.iterdir())
+    assert not any(name in files for name in ("poster", "insider", "author", "Nairobi"))
+    result = search_app.test_cli_runner().invoke(args=["search", "evaluate", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\| hybrid \| 100\.00 \|", result.output), result.output
