@@ -80,6 +80,8 @@ def test_composer_events_are_recorded_and_reported(world, search_app):
     client = search_app.test_client()
     AuthActions(client).login("poster")
     session = composer_session(client)
+    assert client.get("/api/v1/similar", query_string={"title": DRAFT_TITLE, "session": session}).status_code == 200
+    assert rows() == []  # a GET (e.g. a cross-site link) records nothing
     listed = suggest(client, session)
     assert world["rent"].id in listed and world["secret"].id not in listed
     suggest(client, session)  # the composer asks again on every pause: no new rows
