@@ -75,6 +75,8 @@ def record_shown(user, session: str, title: str, body: str, thread_ids: list[int
             SuggestionEvent.session == session, SuggestionEvent.kind == "shown")).all())
     digest, length = draft_digest(title, body), len(title) + len(body)
     new = [(tid, rank) for rank, tid in enumerate(thread_ids, start=1) if (tid, rank) not in seen]
+    if not new:  # the same list again (the composer asks on every pause): nothing to write
+        return 0
     db.session.add_all(SuggestionEvent(kind="shown", session=session, user_id=user.id,
                                        thread_id=tid, rank=rank, draft_digest=digest,
                                        draft_length=length) for tid, rank in new)
