@@ -57,13 +57,15 @@ def similar():
     hits = indexing.similar_threads(current_user, title, body, limit=limit,
                                     category_id=category.id if category else None,
                                     exclude_ids=(exclude,) if exclude else ())
+    session = params.text(data, "session", 64)
+    response = jsonify(results=[hit_json(h) for h in hits], mode=_mode(),
+                       took_ms=round((time.perf_counter() - started) * 1000, 1))
     # Only the composer's JSON POST records: a cross-site link (a GET, which SameSite=Lax
     # lets through with the session cookie) must not write statistics in a member's name.
     if request.method == "POST":
-        suggestion_log.record_shown(current_user, params.text(data, "session", 64), title, body,
-                                    [h.thread.id for h in hits])
-    return jsonify(results=[hit_json(h) for h in hits], mode=_mode(),
-                   took_ms=round((time.perf_counter() - started) * 1000, 1))
+        suggestion_log.record_shown_after(response, current_user, session, title, body,
+                                          [h.thread.id for h in hits])
+    return response
 
 
 @bp.route("/search")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 
@@ -11,7 +12,9 @@ from sqlalchemy import delete, select
 
 from ..domain import DomainError
 from ..extensions import db
-from ..models import SuggestionEvent, SuggestionOptOut, Thread
+from ..models import SuggestionEvent, SuggestionOptOut, Thread, User
+
+log = logging.getLogger(__name__)
 
 # A composer session: a random token made by the server for one composer page.
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -82,6 +85,29 @@ def record_shown(user, session: str, title: str, body: str, thread_ids: list[int
                                        draft_length=length) for tid, rank in new)
     db.session.commit()
     return len(new)
+
+
+def record_shown_after(response, user, session: str, title: str, body: str, thread_ids) -> None:
+    """Record the listing once ``response`` is sent: the writer never waits for the write.
+
+    The composer asks on every pause in typing; an insert and a commit (an fsync on SQLite)
+    would otherwise be added to each answer.
+    """
+    if not thread_ids or not valid_session(session) or not getattr(user, "is_authenticated", False):
+        return
+    app, user_id = current_app._get_current_object(), user.id
+
+    def write():
+        with app.app_context():
+            try:
+                record_shown(db.session.get(User, user_id), session, title, body, thread_ids)
+            except Exception:  # noqa: BLE001 - statistics must never break a request
+                log.exception("Recording shown suggestions failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    response.call_on_close(write)
 
 
 def record_client_event(user, session, kind, thread_id=None, rank=None) -> bool:

@@ -55,6 +55,7 @@ def suggest(client, session, title=DRAFT_TITLE, body=DRAFT_BODY):
     """POST a draft to /api/v1/similar as the composer does; returns the listed thread ids."""
     response = client.post("/api/v1/similar", json={"title": title, "body": body, "session": session})
     assert response.status_code == 200, response.get_data(as_text=True)
+    response.close()  # as a WSGI server does once the answer is sent: the listing is written then
     return [r["id"] for r in response.get_json()["results"]]
 
 
@@ -80,7 +81,9 @@ def test_composer_events_are_recorded_and_reported(world, search_app):
     client = search_app.test_client()
     AuthActions(client).login("poster")
     session = composer_session(client)
-    assert client.get("/api/v1/similar", query_string={"title": DRAFT_TITLE, "session": session}).status_code == 200
+    got = client.get("/api/v1/similar", query_string={"title": DRAFT_TITLE, "session": session})
+    assert got.status_code == 200
+    got.close()
     assert rows() == []  # a GET (e.g. a cross-site link) records nothing
     listed = suggest(client, session)
     assert world["rent"].id in listed and world["secret"].id not in listed
