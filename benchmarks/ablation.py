@@ -116,7 +116,7 @@ def dense_variants(v: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
         ("title+body (baseline)", q @ v["tb"].T),
         ("+ category", q @ v["tbc"].T),
         ("+ category + replies 10x30w @0.75", q @ vec(("tbc", 1), ("r10x30", 0.75)).T),
-        ("+ category + replies + title vectors (shipped)", qt @ shipped.T),
+        ("+ category + replies + title vectors (t2, shipped before issue 13)", qt @ shipped.T),
         ("title+body + replies 10x30w @0.75 (no category)", q @ vec(("tb", 1), ("r10x30", 0.75)).T),
         ("+ category + first reply @0.5", q @ vec(("tbc", 1), ("r1", 0.5)).T),
         ("+ category + replies 5x60w @0.75", q @ vec(("tbc", 1), ("r5x60", 0.75)).T),

@@ -59,3 +59,16 @@ class CachedEncoder:
         tmp = self.path.with_suffix(".tmp.npz")
         np.savez(tmp, **self.vectors)
         os.replace(tmp, self.path)
+
+
+class CachedEmbedder:
+    """An Embedder stand-in for SearchEngine that reads and fills the on-disk cache."""
+
+    def __init__(self, embedder) -> None:
+        self._cache = CachedEncoder(embedder)
+        self.model_id = embedder.model_id
+        self.dim = embedder.dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors for ``texts``, encoded once ever per (model, text)."""
+        return self._cache.encode(list(texts))

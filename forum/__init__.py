@@ -42,6 +42,8 @@ def create_app(test_config=None) -> Flask:
     searching.init_app(app)
     mail_cli.init_app(app)
     mail_worker.init_app(app)  # the background sender, only when mail is configured
+    from .suggestions import cli as suggestion_cli
+    suggestion_cli.init_app(app)  # `flask search report` (issue 13)
     return app
 
 

@@ -41,6 +41,7 @@ DEFAULTS = {
     "MAIL_RETRY_BASE": 60,  # first retry after this many seconds, doubling each time
     "MAIL_MAX_ATTEMPTS": 8,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
+    "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
 }
 
 ENV_KEYS = {
@@ -59,6 +60,7 @@ ENV_KEYS = {
     "MAIL_USERNAME": "MAIL_USERNAME",
     "MAIL_PASSWORD": "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+    "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
 INT_KEYS = ("MAIL_PORT",)

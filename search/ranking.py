@@ -18,9 +18,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from search import fusion
+from search import fusion, titles
 from search.embedder import Embedder
-from search.text import RECIPE_VERSION, query_text
+from search.text import RECIPE_VERSION, query_texts
 
 MODES = ("dense", "lexical", "hybrid")
 QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
@@ -33,9 +33,9 @@ class EngineConfig:
     mode: str = "hybrid"
     # Weights of the per-field vectors (search.text.thread_texts) summed into the thread vector.
     field_weights: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 0.75, "title": 0.5})
+        default_factory=lambda: MappingProxyType({"main": 1.0, "replies": 1.0, "title": 0.75})
     )
-    query_title_weight: float = 0.5  # the query's title vector, added like the thread's
+    query_title_weight: float = 0.75  # the query's title vector, added like the thread's
     lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
     pool_size: int = 100  # candidates taken from each retriever before fusion
     approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
@@ -81,7 +81,7 @@ def thread_vector(fields: Mapping[str, FieldVector | np.ndarray], config: Engine
         The L2-normalised thread vector.
     """
     arrays = {name: (v.vector if isinstance(v, FieldVector) else v) for name, v in fields.items()}
-    return fusion.combine_vectors(arrays, config.field_weights)
+    return fusion.combine_vectors(arrays, titles.weights_for(arrays, config.field_weights))
 
 
 class QueryEncoder:
@@ -112,11 +112,10 @@ class QueryEncoder:
 
     def _encode(self, title: str, body: str) -> np.ndarray:
         """Encode the query's text and title and combine them like a thread's fields."""
-        texts = {"main": query_text(title, body), "title": " ".join(title.split())}
-        texts = {name: text for name, text in texts.items() if text} or {"main": ""}
-        vectors = self.embedder.encode(list(texts.values()))
-        weights = {"main": 1.0, "title": self.config.query_title_weight}
-        return fusion.combine_vectors(dict(zip(texts, vectors)), weights)
+        texts = query_texts(title, body)
+        vectors = dict(zip(texts, self.embedder.encode(list(texts.values()))))
+        weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
+        return fusion.combine_vectors(vectors, weights)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ A thread has up to three embedded fields, summed into one vector by the engine:
 * ``main``    = title + first post body (Markdown stripped) + tags + category.
   The category words pull threads of one topic together (+3 to +4 nDCG@10).
 * ``title``   = the title alone: the most condensed statement of the question
-  (queries get the same treatment in ``search.engine``).
+  (queries get the same treatment in ``search.engine``). A title that is only the
+  body's opening words (an archive without subjects) is left out of both fields;
+  how much a real title counts is decided from its vectors (``search.titles``).
 * ``replies`` = the first replies (accepted answer first), each cut short, so
   that many answers fit the window: answers restate the question in other
   words (+2 to +4 MAP and nDCG@10, both splits).
@@ -22,9 +24,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from search.titles import is_opening
+
 # Bump when the composition below changes: stored vectors whose text digest
 # no longer matches are re-encoded, and the index manifest names the recipe.
-RECIPE_VERSION = "t2"
+RECIPE_VERSION = "t3"
 
 # all-MiniLM-L6-v2 reads 256 word pieces; English forum text averages about
 # 1.3 pieces per whitespace word, so ~190 words fill the window. Trimming here
@@ -138,8 +142,9 @@ def thread_texts(doc: ThreadDoc) -> dict[str, str]:
         ``{"main", "title", "replies"}``, leaving out fields with no text.
     """
     labels = " ".join([*doc.tags, doc.category or ""]).split()
-    main = join_title_body(doc.title, doc.body, max(MAX_WORDS - len(labels), 1))
-    texts = {"main": " ".join([main, *labels]), "title": _SPACE.sub(" ", doc.title or "").strip()}
+    title = _own_title(doc.title, doc.body)
+    main = join_title_body(title, doc.body, max(MAX_WORDS - len(labels), 1))
+    texts = {"main": " ".join([main, *labels]), "title": title}
     texts["replies"] = replies_text(doc.replies)
     return {name: text for name, text in texts.items() if text}
 
@@ -151,7 +156,27 @@ def lexical_text(doc: ThreadDoc) -> str:
 
 def query_text(title: str, body: str = "") -> str:
     """Return the text to embed for a query (same shape as a thread's main text)."""
-    return join_title_body(title, body)
+    return join_title_body(_own_title(title, body), body)
+
+
+def query_texts(title: str, body: str = "") -> dict[str, str]:
+    """Return the texts to embed for a query, by field name, like ``thread_texts``.
+
+    Args:
+        title: The draft's title (may be empty).
+        body: The draft's body in Markdown (may be empty).
+
+    Returns:
+        ``{"main", "title"}``, leaving out fields with no text; ``{"main": ""}`` at worst.
+    """
+    texts = {"main": query_text(title, body), "title": _own_title(title, body)}
+    return {name: text for name, text in texts.items() if text} or {"main": ""}
+
+
+def _own_title(title: str, body: str) -> str:
+    """The title in single spaces, or "" when it only repeats the body's opening words."""
+    title = _SPACE.sub(" ", title or "").strip()
+    return "" if body and is_opening(title, strip_markdown(body)) else title
 
 
 def text_digest(text: str) -> str:

@@ -9,4 +9,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 limiter.limit("240 per minute")(bp)
 
-from . import views  # noqa: E402,F401
+from . import events, views  # noqa: E402,F401

@@ -1,10 +1,11 @@
-"""API views: parse, call the finder, serialise."""
+"""API views: parse, call the search seam, serialise."""
 import time
 
 from flask import jsonify, request
 from flask_login import current_user
 
 from .. import searching
+from ..suggestions import log as suggestion_log
 from ..markup import snippet
 from . import bp, params
 from .params import BadRequest
@@ -55,8 +56,15 @@ def similar():
     hits = searching.similar_threads(current_user, title, body, limit=limit,
                                      category_id=category.id if category else None,
                                      exclude_ids=(exclude,) if exclude else ())
-    return jsonify(results=[hit_json(h) for h in hits], mode=searching.search_mode(),
-                   took_ms=round((time.perf_counter() - started) * 1000, 1))
+    session = params.text(data, "session", 64)
+    response = jsonify(results=[hit_json(h) for h in hits], mode=searching.search_mode(),
+                       took_ms=round((time.perf_counter() - started) * 1000, 1))
+    # Only the composer's JSON POST records: a cross-site link (a GET, which SameSite=Lax
+    # lets through with the session cookie) must not write statistics in a member's name.
+    if request.method == "POST":
+        suggestion_log.record_shown_after(response, current_user, session, title, body,
+                                          [h.thread.id for h in hits])
+    return response
 
 
 @bp.route("/search")

@@ -10,6 +10,7 @@ from .notifications import (
     NotificationPreference, ThreadRead, Watch,
 )
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
+from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
 from .users import ROLES, Group, User, group_members
 
 __all__ = [
@@ -19,5 +20,5 @@ __all__ = [
     "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
     "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",
     "Tag", "Thread", "ThreadEmbedding", "ThreadRead", "User", "Vote", "Watch", "group_members",
-    "thread_tags",
+    "thread_tags", "EVENT_KINDS", "SuggestionDaily", "SuggestionEvent", "SuggestionOptOut",
 ]

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from . import thread_views, views  # noqa: E402,F401
+from . import suggestion_views, thread_views, views  # noqa: E402,F401

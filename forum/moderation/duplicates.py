@@ -9,6 +9,7 @@ from ..notifications import services as notify
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..suggestions import log as suggestion_log
 from .services import require_moderator
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def mark_duplicate(moderator: User, thread: Thread, original: Thread,
     moved = _move_replies(thread, original) if move_replies else 0
     thread.duplicate_of_id = original.id
     thread.status = "closed"
+    suggestion_log.record_duplicate(thread, original)
     # Rendered when read: the original's title shows only to a reader who may see it.
     notify.on_thread_changed(thread, "duplicate", moderator)
     audit.record(moderator, "thread.duplicate", "thread", thread.id, reason,

@@ -30,6 +30,7 @@ class ThreadForm(FlaskForm):
     tags = StringField("Tags", validators=[Optional(), Length(max=300)],
                        description="Comma-separated, e.g. pooled-funds, governance")
     dismissed_similar = HiddenField()
+    suggestion_session = HiddenField()  # links suggestion events to the posted thread
     check = SubmitField("Check for similar threads")
     submit = SubmitField("Post thread")
 

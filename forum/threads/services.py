@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
 from ..models._base import row_id, utcnow
 from .. import audit, events, permissions
+from ..suggestions import log as suggestion_log
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -67,8 +68,8 @@ def _check_can_post(user: User, category: Category) -> None:
 
 def create_thread(author: User, category: Category, title: str, body: str, *,
                   kind: str = "question", country: str = "", tags=(),
-                  commit: bool = True) -> Thread:
-    """Open a thread with its first post."""
+                  commit: bool = True, suggestion_session: str = "") -> Thread:
+    """Open a thread with its first post (``suggestion_session``: the composer's token)."""
     _check_can_post(author, category)
     if kind not in KINDS:
         raise DomainError(("kind", "Choose question or experience."))
@@ -78,6 +79,9 @@ def create_thread(author: User, category: Category, title: str, body: str, *,
     )
     thread.posts.append(Post(body=check_body(body), author=author, is_opening=True))
     db.session.add(thread)
+    if suggestion_session:
+        db.session.flush()
+        suggestion_log.record_posted(author, suggestion_session, thread)
     events.thread_created.send(thread)
     if commit:
         db.session.commit()

@@ -9,6 +9,7 @@ from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..forms_util import populate_errors, submit
 from ..models import Category, Post, Thread
+from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
@@ -106,6 +107,8 @@ def new():
     if request.method == "GET" and request.args.get("category"):
         cat = db.session.scalar(select(Category).where(Category.slug == request.args["category"]))
         form.category.data = cat.id if cat else 0
+    if not suggestion_log.valid_session(form.suggestion_session.data):
+        form.suggestion_session.data = suggestion_log.new_session()
     if not permissions.can_post(current_user):
         flash("Your account is suspended and cannot post right now.", "error")
     elif form.validate_on_submit() and not form.check.data:
@@ -113,7 +116,7 @@ def new():
             thread = services.create_thread(
                 current_user, db.get_or_404(Category, form.category.data), form.title.data,
                 form.body.data, kind=form.kind.data, country=form.country.data,
-                tags=form.tags.data or "")
+                tags=form.tags.data or "", suggestion_session=form.suggestion_session.data)
         except DomainError as exc:
             populate_errors(form, exc)
         else:
@@ -126,8 +129,12 @@ def new():
 def _similar_for_form(form):
     """Suggestions for the no-JavaScript 'check' step (a search failure shows none)."""
     try:
-        return searching.similar_threads(current_user, form.title.data or "",
+        hits = searching.similar_threads(current_user, form.title.data or "",
                                          form.body.data or "", limit=5)
+        suggestion_log.record_shown(current_user, form.suggestion_session.data,
+                                    form.title.data or "", form.body.data or "",
+                                    [h.thread.id for h in hits])
+        return hits
     except Exception:  # noqa: BLE001 - a 500 here would lose the poster's draft
         current_app.logger.exception("Similar-thread check failed")
         return []

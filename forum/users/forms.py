@@ -1,6 +1,6 @@
 """The profile form."""
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from .services import PROFILE_LIMITS
@@ -18,6 +18,7 @@ class ProfileForm(FlaskForm):
     organisation = StringField("Organisation", validators=[_limit("organisation")])
     expertise = StringField("Areas of expertise", validators=[_limit("expertise")])
     bio = TextAreaField("Short bio", validators=[_limit("bio")])
+    suggestion_opt_out = BooleanField("Do not record what I do with similar-thread suggestions")
     submit = SubmitField("Save profile")
 
     def profile_data(self) -> dict:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from ..auth.services import suspension_notice
 from ..domain import DomainError
 from ..forms_util import populate_errors
+from ..suggestions import log as suggestion_log
 from . import bp, services
 from .forms import ProfileForm
 
@@ -28,9 +29,12 @@ def profile(username):
 def settings():
     """Edit your own profile."""
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.suggestion_opt_out.data = not suggestion_log.recording_for(current_user)
     if form.validate_on_submit():
         try:
             services.update_profile(current_user, **form.profile_data())
+            suggestion_log.set_opt_out(current_user, form.suggestion_opt_out.data)
         except DomainError as exc:
             populate_errors(form, exc)
         else:

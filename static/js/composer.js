@@ -5,6 +5,7 @@ import {
   BODY_MAX, countText, debounce, fetchSimilar, listKeys, renderSuggestions,
 } from "./similar.js";
 import { draftStore } from "./draft.js";
+import { trackSuggestions } from "./suggestion_events.js";
 
 const DEBOUNCE_MS = 300;
 const TIMEOUT_MS = 8000; // a slow connection gets a quiet note, not a spinner forever
@@ -26,6 +27,7 @@ function initComposer(form, panel) {
     dismiss: panel.querySelector("[data-similar-dismiss]"),
     restore: document.querySelector("[data-similar-restore]"),
     dismissedField: form.elements.namedItem("dismissed_similar"),
+    session: (form.elements.namedItem("suggestion_session") || {}).value || "",
     fields: { title: form.elements.namedItem("title"), body: form.elements.namedItem("body") },
     store: draftStore(panel.dataset.draftKey || "headstart.draft"),
     state: { seq: 0, controller: null, shownKey: "", dismissed: false },
@@ -37,6 +39,7 @@ function initComposer(form, panel) {
   wireSuggestions(c);
   wireKeyboard(c);
   wireDismiss(c);
+  c.track = trackSuggestions(c.list, c.session, panel.dataset.eventsUrl);
   c.dismiss.hidden = !serverListed;
   setDismissed(c, Boolean(draft && draft.dismissed) && !serverListed);
   if (serverListed) c.state.shownKey = draftKey(c.fields);
@@ -87,6 +90,7 @@ function wireKeyboard(c) {
 function wireDismiss(c) {
   const showAgain = c.restore.querySelector("button");
   c.dismiss.addEventListener("click", () => {
+    c.track.dismissed();
     setDismissed(c, true);
     c.refresh.cancel();
     saveDraft(c);
@@ -128,7 +132,9 @@ async function suggest(c) {
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
   try {
-    const results = await fetchSimilar(c.url, { title, body, signal: controller.signal });
+    const results = await fetchSimilar(c.url, {
+      title, body, session: c.session, signal: controller.signal,
+    });
     if (mine !== state.seq || state.dismissed) return;
     state.shownKey = key;
     show(c, results);

@@ -7,11 +7,14 @@ export const BODY_MAX = 5000; // the model reads the first few hundred words any
 export const LIMIT = 5;
 
 /** POST a draft to /api/v1/similar; resolves to the results list, rejects on any failure. */
-export async function fetchSimilar(url, { title = "", body = "", exclude = 0, signal } = {}) {
+export async function fetchSimilar(url, {
+  title = "", body = "", exclude = 0, session = "", signal,
+} = {}) {
   const payload = {
     title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), limit: LIMIT,
   };
   if (exclude) payload.exclude = Number(exclude);
+  if (session) payload.session = session; // the composer's token: suggestion statistics
   const response = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -28,7 +31,7 @@ export async function fetchSimilar(url, { title = "", body = "", exclude = 0, si
 
 /** Replace the list's items with these results (same markup as discover/_macros.html). */
 export function renderSuggestions(list, results, { newTab = true } = {}) {
-  list.replaceChildren(...results.map((result) => suggestionItem(result, newTab)));
+  list.replaceChildren(...results.map((result, i) => suggestionItem(result, newTab, i + 1)));
 }
 
 /** "3 similar threads found." */
@@ -71,8 +74,10 @@ function el(tag, className, text) {
   return node;
 }
 
-function suggestionItem(result, newTab) {
+function suggestionItem(result, newTab, rank) {
   const item = el("li", "suggestion");
+  item.dataset.threadId = String(Number(result.id) || "");
+  item.dataset.rank = String(rank);
   const link = el("a", "suggestion-title", String(result.title || ""));
   // Only same-site paths: the API builds them, but a link is not the place to trust.
   link.href = typeof result.url === "string" && result.url.startsWith("/") ? result.url : "#";

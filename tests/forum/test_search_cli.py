@@ -79,8 +79,8 @@ def test_evaluate_meets_the_quality_targets_through_the_forum(tmp_path, monkeypa
             rows[match.group(1)] = [float(x) for x in match.group(2).split(" | ")]
     assert set(rows) == {"dense", "lexical", "hybrid"}, result.output
     rerank_map, ndcg = 0, 3  # columns: rerank MAP, MRR, P@1, retrieval nDCG@10, ...
-    assert rows["hybrid"][rerank_map] >= 78.0
-    assert rows["hybrid"][ndcg] >= 68.0
+    assert rows["hybrid"][rerank_map] >= 79.5  # 79.95 measured (issue 13), 78.90 before
+    assert rows["hybrid"][ndcg] >= 77.9  # 78.13 measured, 77.96 before
     for other in ("dense", "lexical"):
         assert rows["hybrid"][rerank_map] > rows[other][rerank_map]
         assert rows["hybrid"][ndcg] > rows[other][ndcg]

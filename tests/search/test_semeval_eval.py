@@ -19,8 +19,8 @@ def test_hybrid_meets_targets_and_beats_each_retriever(results):
     table = format_table(results, title="dev2016")
     rerank = {mode: metric(results, "rerank", mode, "MAP") for mode in ("dense", "lexical", "hybrid")}
     ndcg = {mode: metric(results, "retrieval", mode, "nDCG@10") for mode in ("dense", "lexical", "hybrid")}
-    assert rerank["hybrid"] >= 0.78, table
-    assert ndcg["hybrid"] >= 0.68, table
+    assert rerank["hybrid"] >= 0.795, table  # 79.95 since issue 13 (78.90 before)
+    assert ndcg["hybrid"] >= 0.779, table  # 78.56 (77.99 before)
     assert rerank["hybrid"] > max(rerank["dense"], rerank["lexical"]), table
     assert ndcg["hybrid"] > max(ndcg["dense"], ndcg["lexical"]), table
 

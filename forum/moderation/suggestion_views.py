@@ -1,0 +1,17 @@
+"""/moderation/suggestions: how similar-thread suggestions fare (issue 13)."""
+from flask import render_template
+from flask_login import current_user, login_required
+
+from ..actions import require_moderator
+from ..suggestions.report import build_report
+from ..threads.views import thread_url
+from . import bp
+
+
+@bp.route("/moderation/suggestions")
+@login_required
+def suggestions():
+    """Click-through by rank, duplicates, and suggestions nobody opens."""
+    require_moderator()
+    return render_template("moderation/suggestions.html", report=build_report(current_user),
+                           thread_url=thread_url)
