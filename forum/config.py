@@ -22,6 +22,7 @@ DEFAULTS = {
     "SEARCH_SAVE_INTERVAL": 30,  # seconds between saves of the vector index file
     "SEARCH_WARMUP": False,  # load model + index in the background at start (make run)
     "FLAG_HIDE_THRESHOLD": 3,
+    "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
 }
 
 ENV_KEYS = {
@@ -31,6 +32,7 @@ ENV_KEYS = {
     "SEARCH_MODEL_SHA256": "SEARCH_MODEL_SHA256",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
 }
 
 

@@ -103,3 +103,35 @@ def can_edit_post(user, post: Post) -> bool:
 def can_post(user) -> bool:
     """Signed-in members who are not suspended may post."""
     return _is_member(user) and not user.is_suspended
+
+
+class _CategoryReader:
+    """A signed-in member with no role and no rows of their own, in the given groups only."""
+
+    is_authenticated = True
+    is_moderator = False
+    is_suspended = False
+    id = 0  # no row has id 0: "their own hidden thread" never matches
+
+    def __init__(self, group_ids=()):
+        self._group_ids = frozenset(group_ids)
+
+    def group_ids(self) -> set[int]:
+        """The one group a group category is open to (or none)."""
+        return set(self._group_ids)
+
+
+def category_reader(category):
+    """The least-privileged reader of a category: what it may see, every reader may see.
+
+    Security note: text written for a thread's readers (a consolidated reply quoting other
+    threads) must only draw on content this reader may see, or it would carry a restricted
+    thread's words to people who may not read it.
+    """
+    from flask_login import AnonymousUserMixin
+
+    if category.visibility == "public":
+        return AnonymousUserMixin()
+    if category.visibility == "group" and category.group_id is not None:
+        return _CategoryReader((category.group_id,))
+    return _CategoryReader()
