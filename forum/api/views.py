@@ -21,8 +21,9 @@ def _payload() -> dict:
     return data
 
 
-def hit_json(hit) -> dict:
-    """One result in the API's shape."""
+def hit_json(hit, evidence=None) -> dict:
+    """One result in the API's shape, with its outcome and adaptation evidence (issue 10)."""
+    from ..learning.evidence import Evidence
     from ..threads.views import thread_url
 
     t = hit.thread
@@ -33,7 +34,16 @@ def hit_json(hit) -> dict:
         "country": t.country, "featured": bool(t.featured), "external_id": t.external_id,
         "snippet": snippet(t.opening_post.body if t.opening_post else "", 220),
         "replies": t.reply_count, "created_at": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **(evidence or Evidence()).as_json(),
     }
+
+
+def results_json(hits) -> list[dict]:
+    """The hits in the API's shape; evidence in two queries, as the requesting user may see it."""
+    from ..learning.evidence import thread_evidence
+
+    found = thread_evidence(current_user, [h.thread.id for h in hits])
+    return [hit_json(h, found.get(h.thread.id)) for h in hits]
 
 
 @bp.errorhandler(BadRequest)
@@ -56,7 +66,7 @@ def similar():
     hits = indexing.similar_threads(current_user, title, body, limit=limit,
                                     category_id=category.id if category else None,
                                     exclude_ids=(exclude,) if exclude else ())
-    return jsonify(results=[hit_json(h) for h in hits], mode=_mode(),
+    return jsonify(results=results_json(hits), mode=_mode(),
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
@@ -71,7 +81,7 @@ def search():
     sort = params.choice(data, "sort", ("relevance", "newest")) or "relevance"
     filters = params.search_filters(data)
     result = indexing.search_threads(current_user, q, filters, page, limit, sort)
-    return jsonify(results=[hit_json(h) for h in result.hits], total=result.total, page=page,
+    return jsonify(results=results_json(result.hits), total=result.total, page=page,
                    limit=limit, mode=_mode(),
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 
