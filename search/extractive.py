@@ -5,7 +5,10 @@ community's own sentences, quoted exactly (after Markdown is stripped). The choi
 maximal marginal relevance (Carbonell & Goldstein, 1998, "The use of MMR, diversity-based
 reranking for reordering documents and producing summaries"): each step takes the sentence
 that is closest to the question (and to the pool's centre: representative) while least like
-the sentences already taken (non-redundant).
+the sentences already taken (non-redundant). Blending in how close each sentence's whole
+thread is to the question (the search engine's judgement) was the largest gain measured on
+SemEval-2016 dev (benchmarks/consolidated.py, benchmarks/README.md); the defaults here are
+the shipped ones.
 """
 
 from __future__ import annotations
@@ -61,9 +64,10 @@ def _join_abbreviations(pieces: list[str]) -> list[str]:
     return out
 
 
-def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: float = 0.3,
+def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: float = 0.5,
                centrality: float = 0.3, max_per_group: int | None = None,
-               groups: Sequence[object] | None = None) -> list[int]:
+               groups: Sequence[object] | None = None, prior: np.ndarray | None = None,
+               prior_weight: float = 0.0) -> list[int]:
     """Pick up to ``k`` sentences by maximal marginal relevance.
 
     Args:
@@ -75,6 +79,9 @@ def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: f
             (representative of what the replies say) rather than to the question.
         max_per_group: At most this many picks from one group (e.g. one post).
         groups: The group of each sentence, when ``max_per_group`` is set.
+        prior: A score per sentence known beforehand (e.g. how close its whole thread is
+            to the question), blended into relevance with ``prior_weight``.
+        prior_weight: Share of relevance taken by ``prior``.
 
     Returns:
         Indices into ``sentences``, in the order they were picked (best first).
@@ -83,6 +90,8 @@ def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: f
     if n == 0 or k <= 0:
         return []
     relevance = relevance_scores(query, sentences, centrality)
+    if prior is not None and prior_weight:
+        relevance = (1 - prior_weight) * relevance + prior_weight * np.asarray(prior, np.float32)
     similarity = sentences @ sentences.T
     picked: list[int] = []
     per_group: dict[object, int] = {}

@@ -26,6 +26,10 @@ from .evidence import thread_evidence
 SIMILAR_THREADS = 4  # solved threads and experiences drawn on besides the question itself
 SENTENCES = 8  # quotes in a draft
 MAX_PER_POST = 2  # so one long reply cannot fill the draft
+# Share of a sentence's relevance that is its whole thread's closeness to the question
+# (the engine's judgement); +10 points of quotes from relevant threads on SemEval dev,
+# same on train (benchmarks/README.md, "Consolidated replies").
+THREAD_WEIGHT = 0.5
 POOL_LIMIT = 400  # sentences embedded per draft, at most (about two seconds on one core)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -38,6 +42,7 @@ class Source:
     post: Optional[Post]
     author: User
     text: str
+    closeness: float = 1.0  # of its thread to the question (the question's own replies: 1)
 
     @property
     def link(self) -> str:
@@ -61,15 +66,15 @@ def _visible_posts(reader, thread: Thread, include_opening: bool) -> list[Post]:
     return posts
 
 
-def similar_sources(drafter: User, thread: Thread, limit: int = SIMILAR_THREADS) -> list[Thread]:
-    """The most similar solved threads and experiences that every reader of the question may see."""
+def similar_sources(drafter: User, thread: Thread, limit: int = SIMILAR_THREADS) -> list:
+    """The most similar solved threads and experiences every reader of the question may see (hits)."""
     reader = permissions.category_reader(thread.category)
     opening = thread.opening_post
     body = opening.body if opening is not None and not opening.is_hidden else ""
     hits = similar_threads(reader, thread.title, body, limit=limit * 4, exclude_ids=(thread.id,))
     # The drafter sees at least what the reader sees; checking both costs nothing and keeps
     # the rule "nothing the drafter may not read" true on its own.
-    return [h.thread for h in hits if (h.thread.status == "solved" or h.thread.kind == "experience")
+    return [h for h in hits if (h.thread.status == "solved" or h.thread.kind == "experience")
             and permissions.can_view_thread(drafter, h.thread)][:limit]
 
 
@@ -77,12 +82,13 @@ def gather_sources(drafter: User, thread: Thread) -> list[Source]:
     """The question's replies, then each similar thread's answers or account."""
     reader = permissions.category_reader(thread.category)
     sources = [Source(thread, p, p.author, p.body) for p in _visible_posts(reader, thread, False)]
-    for other in similar_sources(drafter, thread):
-        details = other.experience
+    for hit in similar_sources(drafter, thread):
+        other, details = hit.thread, hit.thread.experience
         if details is not None and (details.tried or details.lessons):
-            sources.append(Source(other, None, other.author, f"{details.tried}\n\n{details.lessons}"))
+            sources.append(Source(other, None, other.author,
+                                  f"{details.tried}\n\n{details.lessons}", hit.score))
         opening = other.kind == "experience"
-        sources.extend(Source(other, p, p.author, p.body)
+        sources.extend(Source(other, p, p.author, p.body, hit.score)
                        for p in _visible_posts(reader, other, opening))
     return sources
 
@@ -100,7 +106,9 @@ def pick_quotes(thread: Thread, sources: list[Source], k: int = SENTENCES) -> tu
         picked = lead_select([s.thread.id for s, _ in pool], k)
         return [Quote(*pool[i]) for i in picked], False
     groups = [(s.thread.id, s.post.id if s.post else 0) for s, _ in pool]
-    picked = mmr_select(vectors[0], vectors[1:], k, max_per_group=MAX_PER_POST, groups=groups)
+    closeness = [s.closeness for s, _ in pool]
+    picked = mmr_select(vectors[0], vectors[1:], k, max_per_group=MAX_PER_POST, groups=groups,
+                        prior=closeness, prior_weight=THREAD_WEIGHT)
     return [Quote(*pool[i]) for i in picked], True
 
 
