@@ -48,7 +48,8 @@ def split_sentences(markdown: str, min_words: int = MIN_WORDS,
         plain = strip_markdown(block)
         for sentence in _join_abbreviations(_SENTENCE_END.split(plain)):
             sentence = sentence.strip()
-            if min_words <= len(sentence.split()) <= max_words:
+            # "What I'd repeat:" introduces a list; quoted on its own it says nothing.
+            if min_words <= len(sentence.split()) <= max_words and not sentence.endswith(":"):
                 sentences.append(sentence)
     return sentences
 
