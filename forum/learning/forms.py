@@ -1,14 +1,14 @@
 """Forms of the learning blueprint: experience details, adaptations, outcomes, consolidated replies."""
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
+    DateField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from ..models import OUTCOME_LABELS, OUTCOMES
 from . import adaptations, consolidated, experiences
 
-OUTCOME_CHOICES = [(o, OUTCOME_LABELS[o]) for o in OUTCOMES]
+OUTCOME_CHOICES = [SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES]
 
 
 def _max(limits: dict, name: str) -> Length:
@@ -25,7 +25,7 @@ class ExperienceForm(FlaskForm):
     scale = StringField("Scale", validators=[_max(experiences.LIMITS, "scale")])
     period = StringField("Period", validators=[_max(experiences.LIMITS, "period")])
     tried = TextAreaField("What was tried", validators=[_max(experiences.LIMITS, "tried")])
-    outcome = RadioField("Outcome", choices=[("", "Not said yet")] + OUTCOME_CHOICES,
+    outcome = RadioField("Outcome", choices=[SelectChoice("", "Not said yet")] + OUTCOME_CHOICES,
                          default="", validators=[Optional()])
     lessons = TextAreaField("Lessons", validators=[_max(experiences.LIMITS, "lessons")])
     evidence = TextAreaField("Evidence links", validators=[_max(experiences.LIMITS, "evidence")])
@@ -45,7 +45,7 @@ class AdaptationForm(FlaskForm):
     changes = TextAreaField("What you changed", validators=[_max(adaptations.LIMITS, "changes")])
     adapted_on = DateField("When", validators=[Optional()],
                            render_kw={"placeholder": "YYYY-MM-DD"})
-    outcome = RadioField("Outcome so far", choices=[("", "Too soon to say anything")]
+    outcome = RadioField("Outcome so far", choices=[SelectChoice("", "Too soon to say anything")]
                          + OUTCOME_CHOICES, default="", validators=[Optional()])
     submit = SubmitField("Save")
 

@@ -1,6 +1,7 @@
 """Experience details, adaptations and follow-ups: thin views over the learning services."""
 from flask import abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
 from ..actions import run_action
@@ -79,15 +80,15 @@ def experience_history(thread_id):
                            details=thread.experience, fields=experiences.FIELDS)
 
 
-def _answer_choices(thread) -> list[tuple[int, str]]:
+def _answer_choices(thread) -> list[SelectChoice]:
     """The thread as a whole, or one of its visible replies (accepted answer first)."""
-    choices = [(0, "The practice in this thread as a whole")]
+    choices = [SelectChoice(0, "The practice in this thread as a whole")]
     for post in thread.posts:
         if post.is_opening or post.is_deleted or post.is_hidden:
             continue
         label = "the accepted answer" if post.id == thread.accepted_post_id else "the answer"
-        choices.append((post.id, f"{label[0].upper()}{label[1:]} by {post.author.name}"))
-    return sorted(choices, key=lambda c: (c[0] != 0, c[0] != thread.accepted_post_id))
+        choices.append(SelectChoice(post.id, f"{label[0].upper()}{label[1:]} by {post.author.name}"))
+    return sorted(choices, key=lambda c: (c.value != 0, c.value != thread.accepted_post_id))
 
 
 @bp.route("/threads/<int:thread_id>/adapt", methods=["GET", "POST"])
