@@ -66,6 +66,11 @@ def test_send_asks_once_when_due_with_a_dry_run_first(app, runner, world):
     again = runner.invoke(args=["followups", "send"])
     assert again.exit_code == 0 and "0 follow-ups asked" in again.output
     assert len(followups(app)) == 2
+    with app.app_context():  # one more becomes due: only it is asked
+        make_adaptation(db.session.get(Thread, world.experience), user("dan"), "Nepal",
+                        created_at=utcnow() - timedelta(days=61))
+    assert "1 follow-up asked" in runner.invoke(args=["followups", "send"]).output
+    assert len(followups(app)) == 3
 
 
 def test_nothing_is_asked_before_it_is_due(app, runner, world):
