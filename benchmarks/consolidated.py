@@ -5,8 +5,10 @@ Usage: .venv/bin/python benchmarks/consolidated.py [--split dev2016 ...] [--pool
 For every query of a SemEval-2016 Task 3 split (read from ../shared/eval, never copied here)
 the forum's drafting recipe runs: the real SearchEngine (hybrid, shipped config) finds the
 `pool` most similar threads, their replies are split into sentences
-(search.extractive.split_sentences) and `SENTENCES` quotes are picked, at most
-`MAX_PER_POST` per reply, exactly as forum/learning/drafting.py does. A quote "cites" its
+(search.extractive.split_sentences) and `SENTENCES` quotes are picked by MMR blended with
+each thread's closeness, at most `MAX_PER_POST` per reply, never below the similarity
+floor, exactly as forum/learning/drafting.py does (the question's own replies aside: a
+SemEval query has none). A quote "cites" its
 thread. Against the human judgements (qrels: PerfectMatch or Relevant) we report, per query
 with at least one relevant thread in its pool, averaged:
 
@@ -66,13 +68,15 @@ def sentence_pool(threads: dict, pool: list[str]):
             for s in split_sentences(reply)]
 
 
-# (diversity, centrality, weight of the thread's closeness) of each MMR variant.
+MIN_SIMILARITY = 0.2  # forum/learning/drafting.py MIN_SIMILARITY
+# (diversity, centrality, weight of the thread's closeness, similarity floor) of each variant.
 VARIANTS = {
-    "**mmr + thread closeness (shipped)**": (0.5, 0.3, 0.5),
-    "mmr + thread closeness, less diversity (0.3)": (0.3, 0.3, 0.5),
-    "mmr + thread closeness, no centrality": (0.5, 0.0, 0.5),
-    "mmr without thread closeness": (0.5, 0.3, 0.0),
-    "sentence relevance only (no diversity, no centrality)": (0.0, 0.0, 0.0),
+    "**mmr + thread closeness (shipped)**": (0.5, 0.3, 0.5, MIN_SIMILARITY),
+    "shipped without the similarity floor": (0.5, 0.3, 0.5, 0.0),
+    "shipped with less diversity (0.3)": (0.3, 0.3, 0.5, MIN_SIMILARITY),
+    "shipped without centrality": (0.5, 0.0, 0.5, MIN_SIMILARITY),
+    "mmr without thread closeness": (0.5, 0.3, 0.0, MIN_SIMILARITY),
+    "sentence relevance only (no diversity, centrality, closeness)": (0.0, 0.0, 0.0, 0.0),
 }
 METHODS = (*VARIANTS, "lead", "random")
 
@@ -83,10 +87,11 @@ def select(method: str, qvec, svecs, groups, threads_of, closeness, rng) -> list
         return lead_select(threads_of, SENTENCES)
     if method == "random":
         return rng.sample(range(len(groups)), min(SENTENCES, len(groups)))
-    diversity, centrality, weight = VARIANTS[method]
+    diversity, centrality, weight, floor = VARIANTS[method]
     return mmr_select(qvec, svecs, SENTENCES, diversity=diversity, centrality=centrality,
                       max_per_group=MAX_PER_POST, groups=groups,
-                      prior=np.array([closeness[t] for t in threads_of]), prior_weight=weight)
+                      prior=np.array([closeness[t] for t in threads_of]), prior_weight=weight,
+                      min_similarity=floor)
 
 
 def evaluate(dataset, enc: CachingEmbedder, pool_of: dict[str, dict[str, float]]) -> dict[str, dict]:

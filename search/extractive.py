@@ -68,7 +68,7 @@ def _join_abbreviations(pieces: list[str]) -> list[str]:
 def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: float = 0.5,
                centrality: float = 0.3, max_per_group: int | None = None,
                groups: Sequence[object] | None = None, prior: np.ndarray | None = None,
-               prior_weight: float = 0.0) -> list[int]:
+               prior_weight: float = 0.0, min_similarity: float = 0.0) -> list[int]:
     """Pick up to ``k`` sentences by maximal marginal relevance.
 
     Args:
@@ -83,6 +83,8 @@ def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: f
         prior: A score per sentence known beforehand (e.g. how close its whole thread is
             to the question), blended into relevance with ``prior_weight``.
         prior_weight: Share of relevance taken by ``prior``.
+        min_similarity: Sentences less similar than this to the question are never picked:
+            without a floor, an off-topic sentence wins on diversity alone.
 
     Returns:
         Indices into ``sentences``, in the order they were picked (best first).
@@ -97,7 +99,7 @@ def mmr_select(query: np.ndarray, sentences: np.ndarray, k: int, *, diversity: f
     picked: list[int] = []
     per_group: dict[object, int] = {}
     redundancy = np.zeros(n, dtype=np.float32)  # max similarity to a picked sentence (>= 0)
-    available = np.ones(n, dtype=bool)
+    available = (sentences @ query) >= min_similarity
     while len(picked) < min(k, n):
         score = (1 - diversity) * relevance - diversity * redundancy
         score = np.where(available, score, -np.inf)

@@ -30,6 +30,9 @@ MAX_PER_POST = 2  # so one long reply cannot fill the draft
 # (the engine's judgement); +10 points of quotes from relevant threads on SemEval dev,
 # same on train (benchmarks/README.md, "Consolidated replies").
 THREAD_WEIGHT = 0.5
+# Sentences less similar than this to the question are never quoted: "thanks, same problem
+# here" in the question's own replies would otherwise win on diversity alone.
+MIN_SIMILARITY = 0.2
 POOL_LIMIT = 400  # sentences embedded per draft, at most (about two seconds on one core)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -108,7 +111,8 @@ def pick_quotes(thread: Thread, sources: list[Source], k: int = SENTENCES) -> tu
     groups = [(s.thread.id, s.post.id if s.post else 0) for s, _ in pool]
     closeness = [s.closeness for s, _ in pool]
     picked = mmr_select(vectors[0], vectors[1:], k, max_per_group=MAX_PER_POST, groups=groups,
-                        prior=closeness, prior_weight=THREAD_WEIGHT)
+                        prior=closeness, prior_weight=THREAD_WEIGHT,
+                        min_similarity=MIN_SIMILARITY)
     return [Quote(*pool[i]) for i in picked], True
 
 
@@ -132,7 +136,7 @@ def draft_markdown(drafter: User, thread: Thread) -> str:
              f"{_md(thread.title)}\n"]
     for tid in order:
         parts.append(_section(thread, groups[tid], evidence.get(tid)))
-    parts.append(_credits(quotes))
+    parts.append(_credits([q for tid in order for q in groups[tid]]))
     how = ("the sentences closest to the question and least alike (maximal marginal relevance)"
            if by_meaning else "the first sentences of each source (the meaning model is "
                               "unavailable)")
@@ -158,7 +162,12 @@ def _section(question: Thread, quotes: list[Quote], evidence) -> str:
 
 
 def _credits(quotes: list[Quote]) -> str:
-    names: dict[int, tuple[str, str]] = {}
+    """Each quoted member once, linked to every post of theirs that is quoted."""
+    names: dict[int, tuple[str, list[str]]] = {}
     for q in quotes:
-        names.setdefault(q.source.author.id, (q.source.author.name, q.source.link))
-    return "## Contributors\n" + "\n".join(f"- [{_md(n)}]({link})" for n, link in names.values()) + "\n"
+        links = names.setdefault(q.source.author.id, (q.source.author.name, []))[1]
+        if q.source.link not in links:
+            links.append(q.source.link)
+    lines = [f"- [{_md(name)}]({links[0]})" + "".join(f", [also]({link})" for link in links[1:])
+             for name, links in names.values()]
+    return "## Contributors\n" + "\n".join(lines) + "\n"

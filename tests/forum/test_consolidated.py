@@ -16,6 +16,9 @@ SEARCH = pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_SAVE_INTERVAL=0)
 HIDDEN_WORDS = "Our hidden reply says the vehicle dealer paid bribes"
 GROUP_WORDS = "The county vehicle pool was run by the governor's cousin"
 LOUNGE_WORDS = "Members whisper that the vehicle pool was a scandal"
+OFF_TOPIC = ("Unrelated news from our office this week. The new canteen on the second floor "
+             "serves lunch at noon. Our football team lost the derby again on Saturday. The "
+             "printer on level three is finally repaired after two months.")
 FINAL = ("## In short\nUse the global vehicle agreement, and agree customs early.\n\n"
          "> “It saved us nine percent on unit prices.” — [carla](/threads/{q}#post-{a})\n")
 
@@ -29,6 +32,7 @@ def world(app):
         carla = db.session.scalar(select(User).where(User.username == "carla"))
         insider = db.session.scalar(select(User).where(User.username == "insider"))
         make_reply(carla, get(found.question), HIDDEN_WORDS + " for the vehicles.", hidden=True)
+        make_reply(insider, get(found.question), OFF_TOPIC)
         make_reply(insider, get(found.secret), GROUP_WORDS + " and vehicles were pooled.")
         make_reply(carla, get(found.lounge), LOUNGE_WORDS + " of vehicle procurement.")
         make_reply(carla, get(found.experience), "Pooling vehicle orders across agencies cut "
@@ -54,7 +58,7 @@ def test_the_asker_drafts_an_extractive_credited_reply_from_what_all_readers_may
     body, published, versions = reply_of(app, world.question)
     assert not published and versions == [(False, "extractive draft")]
     # The question's visible replies, quoted exactly and linked to their posts with credit.
-    assert f"“It saved us nine percent on unit prices.” — [carla](/threads/{world.question}#post-{world.accepted})" in body
+    assert f"“Use the global vehicle long-term agreement.” — [carla](/threads/{world.question}#post-{world.accepted})" in body
     # The similar public experience, with its outcome.
     assert f"(/threads/{world.experience})" in body and "Worked in Kenya, 2023–2024" in body
     # Every quote is a sentence of a post it links to: nothing is invented.
@@ -67,12 +71,15 @@ def test_the_asker_drafts_an_extractive_credited_reply_from_what_all_readers_may
     for words in (HIDDEN_WORDS, GROUP_WORDS, LOUNGE_WORDS, "Internal: pooled",
                   "Candid notes"):
         assert words not in body
+    # Chatter in the replies is never picked, however different from the rest it is.
+    for words in ("canteen", "football", "printer", "Unrelated news"):
+        assert words not in body
     assert "maximal marginal relevance" in body
     # Drafts are private to the asker and moderators.
     editor = client.get(f"/threads/{world.question}/consolidated").get_data(as_text=True)
-    assert "Publish" in editor and "nine percent" in editor
+    assert "Publish" in editor and "global vehicle long-term agreement.” —" in editor
     as_user(client, auth, "dan")
-    assert "nine percent on unit prices.” —" not in client.get(f"/threads/{world.question}").get_data(as_text=True)
+    assert "agreement.” —" not in client.get(f"/threads/{world.question}").get_data(as_text=True)
     assert client.get(f"/threads/{world.question}/consolidated/history").status_code == 404
 
 
@@ -128,8 +135,9 @@ def test_the_asker_publishes_without_feeding_the_library(app, client, auth, worl
     as_user(client, auth, "bob")
     post(client, f"/threads/{world.question}/consolidated/draft")
     final = FINAL.format(q=world.question, a=world.accepted)
-    post(client, f"/threads/{world.question}/consolidated", {"body": final, "publish": "Publish"})
-    assert reply_of(app, world.question)[1]
+    response = post(client, f"/threads/{world.question}/consolidated",
+                    {"body": final, "publish": "Publish"})
+    assert response.status_code == 302 and reply_of(app, world.question)[1]
     with app.app_context():
         assert db.session.scalar(select(FeaturedPractice)) is None
     post(client, f"/threads/{world.question}/consolidated/unpublish")
