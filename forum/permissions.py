@@ -4,6 +4,7 @@ Security note: every channel that shows a thread (lists, thread page, similar an
 related threads, search, API) must go through these functions, so a restricted
 category can never leak through a side door.
 """
+from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, true
 
 from .models import Category, Post, Thread
@@ -128,8 +129,6 @@ def category_reader(category):
     threads) must only draw on content this reader may see, or it would carry a restricted
     thread's words to people who may not read it.
     """
-    from flask_login import AnonymousUserMixin
-
     if category.visibility == "public":
         return AnonymousUserMixin()
     if category.visibility == "group" and category.group_id is not None:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import indexing
 from ..finder import closeness_label
+from ..learning.evidence import Evidence, thread_evidence
 from ..markup import snippet
 from . import bp, params
 from .params import BadRequest
@@ -23,7 +24,6 @@ def _payload() -> dict:
 
 def hit_json(hit, evidence=None) -> dict:
     """One result in the API's shape, with its outcome and adaptation evidence (issue 10)."""
-    from ..learning.evidence import Evidence
     from ..threads.views import thread_url
 
     t = hit.thread
@@ -40,8 +40,6 @@ def hit_json(hit, evidence=None) -> dict:
 
 def results_json(hits) -> list[dict]:
     """The hits in the API's shape; evidence in two queries, as the requesting user may see it."""
-    from ..learning.evidence import thread_evidence
-
     found = thread_evidence(current_user, [h.thread.id for h in hits])
     return [hit_json(h, found.get(h.thread.id)) for h in hits]
 

@@ -2,6 +2,7 @@
 from typing import Optional
 
 from .. import audit, permissions
+from ..featured import services as featured
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import ConsolidatedReply, ConsolidatedRevision, Thread, User
@@ -100,7 +101,6 @@ def _feed_library(moderator: User, reply: ConsolidatedReply) -> None:
 
     A thread that is featured already keeps its curated summary; a hidden one stays out.
     """
-    from ..featured import services as featured
     thread = reply.thread
     if featured.practice_of(thread) is None and not thread.is_hidden:
         featured.feature_thread(moderator, thread, reply.body, "consolidated reply published")

@@ -2,6 +2,8 @@
 import re
 from typing import Optional
 
+from sqlalchemy import func
+
 from .. import audit, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
@@ -96,7 +98,6 @@ def save_experience(editor: User, thread: Thread, **fields) -> bool:
 
 def themes(user) -> list[str]:
     """Themes of the experiences this user may see, for the filters."""
-    from sqlalchemy import func
     stmt = (permissions.visible_threads(user)
             .join(ExperienceDetails, ExperienceDetails.thread_id == Thread.id)
             .with_only_columns(func.min(ExperienceDetails.theme))

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..models import Adaptation, Followup, Thread, User
+from ..models import Adaptation, Followup, Post, Thread, User
 from ..models._base import utcnow
 from .adaptations import check_outcome
 
@@ -99,16 +99,12 @@ def pending_followups(user) -> list[Followup]:
 
 
 def pending_count(user) -> int:
-    """How many follow-ups wait for the member (a cheap upper bound for the header link)."""
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return db.session.scalar(select(func.count(Followup.id)).where(
-        Followup.user_id == user.id, Followup.answered_at.is_(None))) or 0
+    """How many follow-ups wait for the member (the same ones the list shows)."""
+    return len(pending_followups(user))
 
 
 def subject_of(followup: Followup):
     """The adaptation, or the accepted answer (a Post) the follow-up asks about, or None."""
-    from ..models import Post
     if followup.subject == "adaptation":
         return db.session.get(Adaptation, followup.subject_id)
     post = db.session.get(Post, followup.subject_id)
