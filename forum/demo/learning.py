@@ -126,7 +126,12 @@ def apply(echo: Callable[[str], None] = print) -> None:
     n_exp, n_adapt = _experiences(demo), _adaptations(demo)
     _accepted(demo)
     reply = _consolidated(demo)
-    asked = followups.send_followups(after_days=int(current_app.config["FOLLOWUP_AFTER_DAYS"]))
+    try:
+        asked = followups.send_followups(
+            after_days=followups.after_days_setting(current_app.config))
+    except ValueError as exc:
+        echo(f"Demo follow-ups not asked: {exc}")
+        asked = []
     countries = {a.country for a in db.session.scalars(select(Adaptation))}
     echo(f"Demo learning: {n_exp} experiences with outcomes, {n_adapt} adaptations in "
          f"{len(countries)} countries, consolidated reply {'published' if reply else 'skipped'}, "

@@ -14,9 +14,9 @@ bp.cli.add_command(followups_cli)
 def send(dry_run):
     """Ask members whose accepted answer or adaptation is FOLLOWUP_AFTER_DAYS old (idempotent)."""
     try:
-        days = int(current_app.config["FOLLOWUP_AFTER_DAYS"])
-    except (TypeError, ValueError):
-        raise click.UsageError("FOLLOWUP_AFTER_DAYS must be a whole number of days.") from None
+        days = followups.after_days_setting(current_app.config)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     done = followups.send_followups(after_days=days, dry_run=dry_run)
     for item in done:
         click.echo(f"{'would ask' if dry_run else 'asked'} user {item.user_id} about "

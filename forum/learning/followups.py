@@ -22,6 +22,17 @@ from .adaptations import check_outcome
 DEFAULT_AFTER_DAYS = 60
 
 
+def after_days_setting(config) -> int:
+    """FOLLOWUP_AFTER_DAYS as whole days (it may come from the environment as text)."""
+    try:
+        days = int(config.get("FOLLOWUP_AFTER_DAYS", DEFAULT_AFTER_DAYS))
+    except (TypeError, ValueError):
+        days = -1
+    if days < 0:
+        raise ValueError("FOLLOWUP_AFTER_DAYS must be a whole number of days.")
+    return days
+
+
 @dataclass(frozen=True)
 class Due:
     """A follow-up that is due: whom to ask, about what."""

@@ -6,6 +6,7 @@ from tests.forum.community import as_user
 from tests.forum.learning_world import build
 
 SEARCH = pytest.mark.app_config(SEARCH_ENABLED=True, SEARCH_SAVE_INTERVAL=0)
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
@@ -18,6 +19,7 @@ def members(html: str) -> list[str]:
     return re.findall(r'<li class="member" data-username="([^"]+)"', html)
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_directory_lists_real_members_filtered_by_field(app, client, world):
     everyone = members(client.get("/members").get_data(as_text=True))
     assert "amina" in everyone and "ghost" not in everyone  # archive placeholders are left out
@@ -29,6 +31,7 @@ def test_directory_lists_real_members_filtered_by_field(app, client, world):
     assert client.get("/members?country=a%00b&q=" + "x" * 5000).status_code == 200
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_directory_counts_follow_the_viewer(app, client, auth, world):
     def card(html, name):
         start = html.index(f'data-username="{name}"')
