@@ -113,7 +113,7 @@ def _consolidated(demo: LearningDemo) -> Optional[ConsolidatedReply]:
     db.session.add(reply)
     db.session.commit()
     consolidated.save(editor, reply, final, publish=True,
-                      note="synthesis added; a quote out of context paraphrased")
+                      note="synthesis added; two quotes out of context paraphrased")
     return reply
 
 

@@ -44,11 +44,11 @@ def test_a_member_answers_did_it_work_in_one_click(new_page, demo):
 
 
 def test_a_guest_reads_the_consolidated_reply_and_follows_its_quotes(page, demo):
-    page.goto(demo["demo-b-013"].path)
+    page.goto(demo["demo-b-015"].path)
     reply = page.locator("#consolidated")
     expect(reply).to_contain_text("What the community said")
-    quote = reply.locator("blockquote a", has_text="Nguyen Thi Lan").first
+    quote = reply.locator("blockquote a", has_text="Carlos Mendoza").first
     href = quote.get_attribute("href")
-    assert re.fullmatch(rf"/threads/{demo['demo-b-013'].id}#post-\d+", href)
+    assert re.fullmatch(rf"/threads/{demo['demo-b-015'].id}#post-\d+", href)
     quote.click()
     expect(page.locator(href[href.index("#"):])).to_be_in_viewport()
