@@ -45,8 +45,9 @@ def check_outcome(outcome: Optional[str]) -> Optional[str]:
 
 def _check(thread: Thread, country: str, team: str, changes: str, adapted_on: Optional[date],
            post_id: Optional[int]) -> dict:
-    values = {"country": (country or "").strip(), "team": (team or "").strip(),
-              "changes": (changes or "").strip()}
+    # NUL bytes are never meaningful and PostgreSQL refuses them in text.
+    values = {k: (v or "").replace("\x00", "").strip()
+              for k, v in (("country", country), ("team", team), ("changes", changes))}
     reasons = [(k, f"Use at most {LIMITS[k]:,} characters.")
                for k, v in values.items() if len(v) > LIMITS[k]]
     if not values["country"] and not values["team"]:

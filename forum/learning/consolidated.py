@@ -26,7 +26,7 @@ def _require(user, thread: Thread) -> None:
 
 def check_body(body: str) -> str:
     """Strip and check the length of a consolidated reply."""
-    body = (body or "").strip()
+    body = (body or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if not BODY_MIN <= len(body) <= BODY_MAX:
         raise DomainError(("body", f"The consolidated reply must be {BODY_MIN} to "
                                    f"{BODY_MAX:,} characters."))

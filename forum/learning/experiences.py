@@ -49,7 +49,8 @@ def _clean(fields: dict) -> dict:
     """Strip every field and check lengths, the outcome and the links; all reasons at once."""
     values, reasons = {}, []
     for name in FIELDS:
-        values[name] = (fields.get(name) or "").strip()
+        # NUL bytes are never meaningful and PostgreSQL refuses them in text.
+        values[name] = (fields.get(name) or "").replace("\x00", "").strip()
         if name in LIMITS and len(values[name]) > LIMITS[name]:
             reasons.append((name, f"Use at most {LIMITS[name]:,} characters."))
     if values["outcome"] and values["outcome"] not in OUTCOMES:

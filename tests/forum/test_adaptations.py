@@ -117,6 +117,21 @@ def test_bad_input_re_renders_with_the_text_intact(app, client, auth, world, cha
     assert rows(app, world.experience) == []
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_nul_bytes_are_dropped_not_a_500(app, client, auth, world):
+    as_user(client, auth, "carla")
+    response = post(client, f"/threads/{world.experience}/adapt",
+                    {**ADAPT, "changes": "Two\x00 agencies.", "team": "U\x00NDP"})
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(select(Adaptation).where(Adaptation.thread_id == world.experience))
+        assert (row.changes, row.team) == ("Two agencies.", "UNDP")
+    as_user(client, auth, "amina")
+    assert post(client, f"/threads/{world.plain}/experience", {"tried": "A\x00B"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Thread, world.plain).experience.tried == "AB"
+
+
 def test_an_adaptation_must_name_an_answer_of_the_same_thread(app, world):
     from forum.domain import DomainError
     from forum.learning.adaptations import record_adaptation
