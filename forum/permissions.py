@@ -110,9 +110,16 @@ class _CategoryReader:
     """A signed-in member with no role and no rows of their own, in the given groups only."""
 
     is_authenticated = True
+    is_active = True
+    is_anonymous = False
     is_moderator = False
+    is_admin = False
     is_suspended = False
     id = 0  # no row has id 0: "their own hidden thread" never matches
+
+    def get_id(self) -> None:
+        """Not an account: nothing to remember in a session or a cache key."""
+        return None
 
     def __init__(self, group_ids=()):
         self._group_ids = frozenset(group_ids)
