@@ -49,7 +49,8 @@ def feature(thread_id):
     if request.method == "GET":
         # A published consolidated reply is the natural first version of the summary.
         reply = thread.consolidated
-        form.summary.data = (reply.body if reply is not None and reply.is_published
+        published = reply.published_version if reply is not None else None
+        form.summary.data = (published.body if published is not None
                              else services.summary_template(thread, _post_url))
     done = submit(form, lambda: services.feature_thread(
         current_user, thread, form.summary.data, form.reason.data),

@@ -139,6 +139,13 @@ class ConsolidatedReply(db.Model):
         """Readers see a consolidated reply only once it is published."""
         return self.published_at is not None
 
+    @property
+    def published_version(self) -> Optional["ConsolidatedRevision"]:
+        """The latest published version: what readers see while editors work on a new draft."""
+        if self.published_at is None:
+            return None
+        return next((r for r in reversed(self.revisions) if r.published), None)
+
 
 class ConsolidatedRevision(db.Model):
     """One version of a consolidated reply; `published` marks the versions readers saw."""

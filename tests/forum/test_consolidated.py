@@ -128,6 +128,16 @@ def test_edit_publish_and_history_then_the_library(app, client, auth, world):
     history = client.get(f"/threads/{world.question}/consolidated/history").get_data(as_text=True)
     assert "published versions only" in history and "extractive draft" not in history
     assert "How do we pool procurement" in client.get("/featured").get_data(as_text=True)
+    # A draft saved after publishing stays with the editors until it is published.
+    as_user(client, auth, "helen")
+    post(client, f"/threads/{world.question}/consolidated", {"body": final + "\nDRAFT LINE", "save": "Save draft"})
+    as_user(client, auth, "dan")
+    assert "DRAFT LINE" not in client.get(f"/threads/{world.question}").get_data(as_text=True)
+    as_user(client, auth, "helen")
+    assert "an unpublished draft is waiting" in client.get(f"/threads/{world.question}").get_data(as_text=True)
+    post(client, f"/threads/{world.question}/consolidated", {"body": final + "\nDRAFT LINE", "publish": "Publish"})
+    as_user(client, auth, "dan")
+    assert "DRAFT LINE" in client.get(f"/threads/{world.question}").get_data(as_text=True)
 
 
 @SEARCH
