@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = (["bench_index.py"], ["eval_semeval.py"], ["eval_variants.py"], ["ablation.py"])
+SCRIPTS = (["bench_index.py"], ["eval_semeval.py"], ["eval_variants.py"], ["ablation.py"],
+           ["consolidated.py"])
 
 
 def main() -> int:

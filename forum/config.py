@@ -42,6 +42,7 @@ DEFAULTS = {
     "MAIL_MAX_ATTEMPTS": 8,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
+    "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
 }
 
 ENV_KEYS = {
@@ -61,6 +62,7 @@ ENV_KEYS = {
     "MAIL_PASSWORD": "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
+    "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
 INT_KEYS = ("MAIL_PORT",)

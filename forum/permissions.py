@@ -4,6 +4,7 @@ Security note: every channel that shows a thread (lists, thread page, similar an
 related threads, search, API) must go through these functions, so a restricted
 category can never leak through a side door.
 """
+from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, true
 
 from .models import Category, Post, Thread
@@ -103,3 +104,40 @@ def can_edit_post(user, post: Post) -> bool:
 def can_post(user) -> bool:
     """Signed-in members who are not suspended may post."""
     return _is_member(user) and not user.is_suspended
+
+
+class _CategoryReader:
+    """A signed-in member with no role and no rows of their own, in the given groups only."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_moderator = False
+    is_admin = False
+    is_suspended = False
+    id = 0  # no row has id 0: "their own hidden thread" never matches
+
+    def get_id(self) -> None:
+        """Not an account: nothing to remember in a session or a cache key."""
+        return None
+
+    def __init__(self, group_ids=()):
+        self._group_ids = frozenset(group_ids)
+
+    def group_ids(self) -> set[int]:
+        """The one group a group category is open to (or none)."""
+        return set(self._group_ids)
+
+
+def category_reader(category):
+    """The least-privileged reader of a category: what it may see, every reader may see.
+
+    Security note: text written for a thread's readers (a consolidated reply quoting other
+    threads) must only draw on content this reader may see, or it would carry a restricted
+    thread's words to people who may not read it.
+    """
+    if category.visibility == "public":
+        return AnonymousUserMixin()
+    if category.visibility == "group" and category.group_id is not None:
+        return _CategoryReader((category.group_id,))
+    return _CategoryReader()

@@ -6,7 +6,8 @@ from werkzeug.security import generate_password_hash
 
 from forum.extensions import db
 from forum.models import (
-    Bookmark, Category, FeaturedPractice, Group, Post, Tag, Thread, User, Vote,
+    Adaptation, Bookmark, Category, ExperienceDetails, FeaturedPractice, Group, Post, Tag,
+    Thread, User, Vote,
 )
 from forum.models._base import utcnow
 from forum.threads.importer import slugify
@@ -93,6 +94,29 @@ def make_featured(thread: Thread, by: User, summary: str = "What worked, in shor
     db.session.add(practice)
     db.session.commit()
     return practice
+
+
+def make_experience(thread: Thread, outcome: Optional[str] = "worked", *, theme: str = "",
+                    start_year: Optional[int] = None, end_year: Optional[int] = None,
+                    **fields) -> ExperienceDetails:
+    """Structured details on an experience thread (no revision: the services make those)."""
+    period = fields.pop("period", "" if start_year is None else
+                        f"{start_year}" + (f"-{end_year}" if end_year else ""))
+    details = ExperienceDetails(thread=thread, outcome=outcome, theme=theme, period=period,
+                                start_year=start_year, end_year=end_year, **fields)
+    db.session.add(details)
+    db.session.commit()
+    return details
+
+
+def make_adaptation(thread: Thread, user: User, country: str = "Kenya",
+                    outcome: Optional[str] = None, **fields) -> Adaptation:
+    """`user`'s team adapted `thread` in `country`."""
+    adaptation = Adaptation(thread_id=thread.id, user_id=user.id, country=country,
+                            outcome=outcome, **fields)
+    db.session.add(adaptation)
+    db.session.commit()
+    return adaptation
 
 
 def _tag(name: str) -> Tag:

@@ -6,6 +6,7 @@ from .. import audit, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import FLAG_REASONS, Bookmark, Flag, Post, Thread, User, Vote
+from ..models._base import utcnow
 from ..moderation.flags import AUTO_HIDE_REASON
 from ..moderation.services import hidden_holder
 from ..notifications import services as notify
@@ -37,7 +38,8 @@ def accept_answer(user: User, post: Post) -> None:
     if thread.status == "closed" and not permissions.is_moderator(user):
         raise DomainError((None, "This thread is closed."))
     already = thread.accepted_post_id == post.id
-    thread.accepted_post_id = post.id
+    if not already:
+        thread.accepted_post_id, thread.accepted_at = post.id, utcnow()
     if thread.status != "closed":
         thread.status = "solved"
     if thread.author_id != user.id:
@@ -55,7 +57,7 @@ def unaccept_answer(user: User, thread: Thread) -> None:
         raise DomainError((None, "This thread has no accepted answer."))
     if thread.author_id != user.id:
         audit.record(user, "answer.unaccept", "post", thread.accepted_post_id)
-    thread.accepted_post_id = None
+    thread.accepted_post_id = thread.accepted_at = None
     if thread.status == "solved":
         thread.status = "open"
     db.session.commit()

@@ -5,8 +5,8 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from ..extensions import db
-from ..threads.filters import SearchFilters
-from ..models import Category
+from ..threads.filters import SearchFilters, normalise_period
+from ..models import OUTCOMES, Category
 
 TITLE_MAX = 300
 BODY_MAX = 50_000
@@ -94,6 +94,17 @@ def flag(data: dict, key: str) -> bool:
     raise BadRequest(f"'{key}' must be true or false.")
 
 
+def period(data: dict, key: str = "period") -> str:
+    """A year (2024) or a range of years (2022-2024), or empty."""
+    value = text(data, key, 20).strip()
+    if not value:
+        return ""
+    try:
+        return normalise_period(value)
+    except ValueError:
+        raise BadRequest(f"'{key}' must be a year like 2024 or a range like 2022-2024.") from None
+
+
 def search_filters(data: dict) -> SearchFilters:
     """Every filter of the search API and page."""
     return SearchFilters(
@@ -102,4 +113,6 @@ def search_filters(data: dict) -> SearchFilters:
         kind=choice(data, "kind", ("question", "experience")),
         status=choice(data, "status", ("open", "solved", "closed", "unanswered")),
         featured=flag(data, "featured"), since=date(data, "since"), until=date(data, "until"),
+        outcome=choice(data, "outcome", OUTCOMES), theme=text(data, "theme", 100).strip(),
+        period=period(data),
     )

@@ -5,6 +5,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from .. import searching
+from ..learning.evidence import Evidence, thread_evidence
 from ..suggestions import log as suggestion_log
 from ..markup import snippet
 from . import bp, params
@@ -21,8 +22,8 @@ def _payload() -> dict:
     return data
 
 
-def hit_json(hit) -> dict:
-    """One result in the API's shape."""
+def hit_json(hit, evidence=None) -> dict:
+    """One result in the API's shape, with its outcome and adaptation evidence (issue 10)."""
     from ..threads.views import thread_url
 
     t = hit.thread
@@ -33,7 +34,14 @@ def hit_json(hit) -> dict:
         "country": t.country, "featured": bool(t.featured), "external_id": t.external_id,
         "snippet": snippet(t.opening.body if t.opening else "", 220),
         "replies": t.reply_count, "created_at": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **(evidence or Evidence()).as_json(),
     }
+
+
+def results_json(hits) -> list[dict]:
+    """The hits in the API's shape; evidence in two queries, as the requesting user may see it."""
+    found = thread_evidence(current_user, [h.thread.id for h in hits])
+    return [hit_json(h, found.get(h.thread.id)) for h in hits]
 
 
 @bp.errorhandler(BadRequest)
@@ -57,7 +65,7 @@ def similar():
                                      category_id=category.id if category else None,
                                      exclude_ids=(exclude,) if exclude else ())
     session = params.text(data, "session", 64)
-    response = jsonify(results=[hit_json(h) for h in hits], mode=searching.search_mode(),
+    response = jsonify(results=results_json(hits), mode=searching.search_mode(),
                        took_ms=round((time.perf_counter() - started) * 1000, 1))
     # Only the composer's JSON POST records: a cross-site link (a GET, which SameSite=Lax
     # lets through with the session cookie) must not write statistics in a member's name.
@@ -78,7 +86,7 @@ def search():
     sort = params.choice(data, "sort", ("relevance", "newest")) or "relevance"
     filters = params.search_filters(data)
     result = searching.search_threads(current_user, q, filters, page, limit, sort)
-    return jsonify(results=[hit_json(h) for h in result.hits], total=result.total, page=page,
+    return jsonify(results=results_json(result.hits), total=result.total, page=page,
                    limit=limit, mode=result.mode,
                    took_ms=round((time.perf_counter() - started) * 1000, 1))
 

@@ -64,8 +64,9 @@ def load_demo(echo: Callable[[str], None] = print) -> str:
         for number, reason in report.errors:
             echo(f"{path.name} line {number}: {reason}")
         created, updated = created + report.created, updated + report.updated
-    from . import extras
+    from . import extras, learning
     extras.apply(echo)
+    learning.apply(echo)
     return (
         f"Demo loaded: {created} threads created, {updated} updated.\n"
         f"Sign in as admin / {DEMO_PASSWORDS['admin']}, moderator helen.park / "

@@ -23,7 +23,8 @@ from ..models import Post
 
 log = logging.getLogger(__name__)
 
-FILTER_KEYS = ("category", "tag", "country", "kind", "status", "featured", "since", "until")
+FILTER_KEYS = ("category", "tag", "country", "kind", "status", "featured", "since", "until",
+               "outcome", "theme", "period")
 SORTS = ("relevance", "newest")
 PER_PAGE = 20  # app.config["SEARCH_PER_PAGE"] overrides
 MAX_PAGE = 500

@@ -1,13 +1,16 @@
 """The featured library: permission-aware, filtered, newest first."""
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Category, FeaturedPractice, Tag, Thread
+from ..models import Adaptation, Category, FeaturedPractice, Tag, Thread
 from ..models.content import thread_tags
+
+# Newest first, most often adapted, or most often reported to have worked (issue 10).
+SORTS = ("newest", "adapted", "worked")
 
 
 @dataclass
@@ -17,17 +20,20 @@ class LibraryFilters:
     category: str = ""
     country: str = ""
     tag: str = ""
+    sort: str = "newest"
 
     @classmethod
     def from_args(cls, args) -> "LibraryFilters":
         """Build from request args, trimmed to sane lengths."""
+        sort = args.get("sort", "")
         return cls(category=args.get("category", "").strip()[:120],
                    country=args.get("country", "").strip()[:100],
-                   tag=args.get("tag", "").strip().lower()[:50])
+                   tag=args.get("tag", "").strip().lower()[:50],
+                   sort=sort if sort in SORTS else "newest")
 
     def as_args(self) -> dict:
-        """The active filters as query-string arguments."""
-        return {k: v for k, v in vars(self).items() if v}
+        """The active filters (and a sort other than newest) as query-string arguments."""
+        return {k: v for k, v in vars(self).items() if v and not (k == "sort" and v == "newest")}
 
 
 def _visible(user):
@@ -53,8 +59,21 @@ def library(user, f: LibraryFilters, page: int, per_page: int):
     stmt = stmt.options(
         selectinload(FeaturedPractice.thread).selectinload(Thread.tags),
         selectinload(FeaturedPractice.thread).selectinload(Thread.category),
-    ).order_by(FeaturedPractice.created_at.desc(), FeaturedPractice.id.desc())
+    ).order_by(*_order(stmt, f.sort), FeaturedPractice.created_at.desc(),
+               FeaturedPractice.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def _order(stmt, sort: str) -> list:
+    """Sort keys for "adapted" and "worked"; a featured thread is visible, so all its
+    adaptations count."""
+    if sort == "newest":
+        return []
+    adapted = (select(func.count(Adaptation.id)).where(Adaptation.thread_id == Thread.id)
+               .correlate(Thread).scalar_subquery())
+    worked = (select(func.coalesce(func.sum(case((Adaptation.outcome == "worked", 1), else_=0)), 0))
+              .where(Adaptation.thread_id == Thread.id).correlate(Thread).scalar_subquery())
+    return [adapted.desc(), worked.desc()] if sort == "adapted" else [worked.desc(), adapted.desc()]
 
 
 def facets(user) -> dict[str, list]:

@@ -56,7 +56,11 @@ def feature(thread_id):
         return redirect(thread_url(thread))
     form = SummaryForm()
     if request.method == "GET":
-        form.summary.data = services.summary_template(thread, _post_url)
+        # A published consolidated reply is the natural first version of the summary.
+        reply = thread.consolidated
+        published = reply.published_version if reply is not None else None
+        form.summary.data = (published.body if published is not None
+                             else services.summary_template(thread, _post_url))
     done = submit(form, lambda: services.feature_thread(
         current_user, thread, form.summary.data, form.reason.data),
         "The thread is featured in the practice library.", lambda: thread_url(thread))

@@ -9,6 +9,10 @@ from .notifications import (
     DIGEST_FREQUENCIES, WATCH_KINDS, WATCH_LEVELS, DigestSubscription, Notification,
     NotificationPreference, ThreadRead, Watch,
 )
+from .learning import (
+    FOLLOWUP_SUBJECTS, OUTCOME_LABELS, OUTCOMES, Adaptation, ConsolidatedReply,
+    ConsolidatedRevision, ExperienceDetails, ExperienceRevision, Followup,
+)
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
 from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
 from .users import ROLES, Group, User, group_members
@@ -16,6 +20,9 @@ from .users import ROLES, Group, User, group_members
 __all__ = [
     "KINDS", "STATUSES", "VISIBILITIES", "FLAG_REASONS", "ROLES", "MAIL_KINDS",
     "DIGEST_FREQUENCIES", "WATCH_KINDS", "WATCH_LEVELS",
+    "FOLLOWUP_SUBJECTS", "OUTCOME_LABELS", "OUTCOMES",
+    "Adaptation", "ConsolidatedReply", "ConsolidatedRevision", "ExperienceDetails",
+    "ExperienceRevision", "Followup",
     "AuditLog", "Bookmark", "Category", "DigestSubscription", "FeaturedPractice",
     "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
     "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",

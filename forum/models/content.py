@@ -80,6 +80,9 @@ class Thread(db.Model):
     accepted_post_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
     )
+    # When the answer was accepted in the forum (None for archive imports): follow-ups ask
+    # the asker whether it worked some time after this (issue 10).
+    accepted_at: Mapped[Optional[datetime]] = mapped_column()
 
     category: Mapped[Category] = relationship(back_populates="threads")
     author: Mapped[User] = relationship()

@@ -6,8 +6,8 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .filters import SearchFilters
-from ..models import Category, Post, Thread
+from .filters import SearchFilters, normalise_period
+from ..models import OUTCOMES, Category, Post, Thread
 from ..models._base import utcnow
 from .. import permissions
 
@@ -23,18 +23,27 @@ class ThreadFilters(SearchFilters):
         """Build from request args, ignoring values that are not allowed."""
         kind = args.get("kind", "")
         status = args.get("status", "")
+        outcome = args.get("outcome", "")
+        try:
+            period = normalise_period(args.get("period", "")) if args.get("period") else ""
+        except ValueError:
+            period = ""
         return cls(
             category=category,
             tag=args.get("tag", "").strip().lower()[:50],
             country=args.get("country", "").strip()[:100],
             kind=kind if kind in ("question", "experience") else "",
             status=status if status in STATUS_FILTERS else "",
+            outcome=outcome if outcome in OUTCOMES else "",
+            theme=args.get("theme", "").strip()[:100], period=period,
         )
 
     def as_args(self) -> dict:
         """The active filters as query-string arguments."""
         return {k: v for k, v in (("tag", self.tag), ("country", self.country),
-                                  ("kind", self.kind), ("status", self.status)) if v}
+                                  ("kind", self.kind), ("status", self.status),
+                                  ("outcome", self.outcome), ("theme", self.theme),
+                                  ("period", self.period)) if v}
 
 
 def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
@@ -46,6 +55,7 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
         & or_(Thread.pinned_until.is_(None), Thread.pinned_until > now), 0), else_=1)
     stmt = filters.apply(permissions.visible_threads(user)).options(
         selectinload(Thread.tags), selectinload(Thread.category), selectinload(Thread.author),
+        selectinload(Thread.experience),
     ).order_by(pinned, Thread.last_activity_at.desc(), Thread.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 

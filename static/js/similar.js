@@ -88,6 +88,8 @@ function suggestionItem(result, newTab, rank) {
   }
   item.append(link, " ", el("span", "closeness", result.closeness || ""));
   item.append(metaLine(result));
+  const evidence = evidenceLine(result);
+  if (evidence) item.append(evidence);
   if (result.snippet) item.append(el("p", "snippet", shorten(String(result.snippet), 120)));
   return item;
 }
@@ -99,6 +101,26 @@ function metaLine(result) {
   if (result.status === "solved") meta.append(" ", el("span", "badge solved", "Solved"));
   if (result.featured) meta.append(" ", el("span", "badge featured", "Featured practice"));
   return meta;
+}
+
+const OUTCOMES = ["worked", "partly", "did_not_work", "too_early"];
+
+/** "Worked in Kenya, 2024 · Adapted in 3 countries — worked 2, partly 1" (issue 10), or null. */
+function evidenceLine(result) {
+  const outcome = typeof result.experience_summary === "string" ? result.experience_summary : "";
+  const adapted = result.adaptations && typeof result.adaptations.summary === "string"
+    ? result.adaptations.summary : "";
+  if (!outcome && !adapted) return null;
+  const line = el("p", "meta evidence-line");
+  const wrap = el("span", "evidence");
+  if (outcome) {
+    const kind = OUTCOMES.includes(result.outcome) ? ` outcome-${result.outcome}` : "";
+    wrap.append(el("span", `evidence-outcome${kind}`, outcome));
+  }
+  if (outcome && adapted) wrap.append(" · ");
+  if (adapted) wrap.append(el("span", "evidence-adapted", adapted));
+  line.append(wrap);
+  return line;
 }
 
 function capitalize(word) {
