@@ -35,8 +35,13 @@ def create_app(test_config=None) -> Flask:
     for name in BLUEPRINTS:
         module = importlib.import_module(f".{name}", __name__)
         app.register_blueprint(module.bp)
-    from . import cli, searching, web  # flaskr's idiom: wire the app's parts in the factory
-    from .mail import cli as mail_cli, worker as mail_worker
+    from . import (  # flaskr's idiom: wire the app's parts in the factory
+        cli,
+        searching,
+        web,
+    )
+    from .mail import cli as mail_cli
+    from .mail import worker as mail_worker
     web.init_app(app)
     cli.init_app(app)
     searching.init_app(app)

@@ -1,5 +1,4 @@
-"""Services for accounts, groups and categories, shared by the CLI and the admin pages."""
-import re
+"""Services for groups, categories and roles, shared by the CLI and the admin pages."""
 from datetime import datetime
 from typing import Optional
 
@@ -10,37 +9,6 @@ from .extensions import db
 from .models import ROLES, Category, Group, User
 from .models._base import utcnow
 from .threads.importer import slugify
-
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-PASSWORD_MIN = 8
-
-
-def check_username(name: str) -> str:
-    """Lowercase letters, digits, dot, dash, underscore; 3-32 characters; not taken."""
-    name = (name or "").strip().lower()
-    if not USERNAME_RE.match(name):
-        raise DomainError(("username", "Use 3-32 lowercase letters, digits, '.', '-' or '_'."))
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == name)):
-        raise DomainError(("username", "That name is taken."))
-    return name
-
-
-def create_user(name: str, password: str, *, email: Optional[str] = None,
-                role: str = "member", **profile) -> User:
-    """Create a login account."""
-    name = check_username(name)
-    if len(password or "") < PASSWORD_MIN:
-        raise DomainError(("password", f"Password must be at least {PASSWORD_MIN} characters."))
-    if role not in ROLES:
-        raise DomainError(("role", f"Role must be one of {', '.join(ROLES)}."))
-    email = (email or "").strip().lower() or None
-    if email and db.session.scalar(select(User.id).where(User.email == email)):
-        raise DomainError(("email", "That email is already registered."))
-    user = User(username=name, email=email, role=role, **profile)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 def create_group(name: str, description: str = "") -> Group:

@@ -6,10 +6,10 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from . import accounts, admin_services
 from .domain import DomainError
 from .extensions import db
 from .models import ROLES, Group, User
-from . import admin_services
 from .schema import upgrade_database
 from .searching import cli as searching_cli
 
@@ -42,6 +42,7 @@ demo_cli = AppGroup("demo", help="Demo content.")
 def demo_load(if_empty):
     """Load the demo community (members, categories, threads)."""
     import os
+
     from .demo import forum_is_empty, load_demo
     upgrade_database()
     if if_empty and (os.environ.get("FORUM_DEMO") == "0" or not forum_is_empty()):
@@ -67,7 +68,7 @@ users_cli = AppGroup("users", help="Accounts.")
 def users_create(name, password, email, role):
     """Create an account."""
     try:
-        user = admin_services.create_user(name, password, email=email, role=role)
+        user = accounts.create_user(name, password, email=email, role=role)
     except DomainError as exc:
         _fail(exc.message)
     click.echo(f"Created {user.role} {user.username}.")

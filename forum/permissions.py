@@ -7,6 +7,7 @@ category can never leak through a side door.
 from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, true
 
+from .domain import NotAllowed
 from .models import Category, Post, Thread
 
 
@@ -141,3 +142,16 @@ def category_reader(category):
     if category.visibility == "group" and category.group_id is not None:
         return _CategoryReader((category.group_id,))
     return _CategoryReader()
+
+
+def require_moderator(user) -> None:
+    """Raise NotAllowed unless the user is an active moderator or admin (services call it;
+    views go through web.access.moderators_only)."""
+    if not is_moderator(user) or user.is_suspended:
+        raise NotAllowed("Only moderators can do that.")
+
+
+def require_admin(user) -> None:
+    """Raise NotAllowed unless the user is an active admin."""
+    if not getattr(user, "is_authenticated", False) or not user.is_admin or user.is_suspended:
+        raise NotAllowed("Only admins can do that.")

@@ -4,17 +4,11 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from .. import admin_services, audit
-from ..domain import DomainError, NotAllowed
+from .. import admin_services, audit, permissions
+from ..domain import DomainError
 from ..extensions import db
 from ..models import Category, Group, User
 from ..notifications import services as notify
-
-
-def require_admin(user: User) -> None:
-    """Raise NotAllowed unless the user is an active admin."""
-    if not getattr(user, "is_authenticated", False) or not user.is_admin or user.is_suspended:
-        raise NotAllowed("Only admins can do that.")
 
 
 def _audited(admin: User, action: str, target_type: str, target_id: int, reason: str,
@@ -36,7 +30,7 @@ def _not_self(admin: User, user: User) -> None:
 
 def change_role(admin: User, user: User, role: str, reason: str = "") -> None:
     """Make a member a moderator or admin, or back."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     _not_self(admin, user)
     _audited(admin, "user.role", "user", user.id, reason, f"from {user.role} to {role}",
              lambda: admin_services.set_role(user, role))
@@ -44,7 +38,7 @@ def change_role(admin: User, user: User, role: str, reason: str = "") -> None:
 
 def suspend(admin: User, user: User, until: datetime, reason: str) -> None:
     """Suspend a member until a date, telling them why."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     _not_self(admin, user)
     notify.notice(user.id, f"Your account is suspended until {until:%Y-%m-%d}: {reason}")
     _audited(admin, "user.suspend", "user", user.id, reason, f"until {until:%Y-%m-%d}",
@@ -53,7 +47,7 @@ def suspend(admin: User, user: User, until: datetime, reason: str) -> None:
 
 def unsuspend(admin: User, user: User, reason: str = "") -> None:
     """Lift a member's suspension."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     notify.notice(user.id, "Your account's suspension has been lifted.")
     _audited(admin, "user.unsuspend", "user", user.id, reason, "",
              lambda: admin_services.unsuspend_user(user))
@@ -61,7 +55,7 @@ def unsuspend(admin: User, user: User, reason: str = "") -> None:
 
 def new_group(admin: User, name: str, description: str = "") -> Group:
     """Create a group."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     group = admin_services.create_group(name, description)
     audit.record(admin, "group.create", "group", group.id, "", group.name)
     db.session.commit()
@@ -70,7 +64,7 @@ def new_group(admin: User, name: str, description: str = "") -> Group:
 
 def add_member(admin: User, group: Group, username: str) -> User:
     """Add the member with that username to the group."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     user = db.session.scalar(select(User).where(
         func.lower(User.username) == (username or "").strip().lower()))
     if user is None or user.is_placeholder:
@@ -82,14 +76,14 @@ def add_member(admin: User, group: Group, username: str) -> User:
 
 def remove_member(admin: User, group: Group, user: User) -> None:
     """Take a member out of the group."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     _audited(admin, "group.remove", "group", group.id, "", user.username,
              lambda: admin_services.remove_from_group(group, user))
 
 
 def new_category(admin: User, name: str, visibility: str, description: str = "") -> Category:
     """Create a category."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     category = admin_services.create_category(name, visibility, description)
     audit.record(admin, "category.create", "category", category.id, "",
                  f"{category.name} ({category.visibility_label})")
@@ -100,7 +94,7 @@ def new_category(admin: User, name: str, visibility: str, description: str = "")
 def edit_category(admin: User, category: Category, description: str, visibility: str,
                   reason: str = "") -> None:
     """Change a category's description and visibility; threads follow at once."""
-    require_admin(admin)
+    permissions.require_admin(admin)
     before = category.visibility_label
     _audited(admin, "category.edit", "category", category.id, reason,
              f"visibility {before} -> {visibility}",

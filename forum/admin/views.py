@@ -1,42 +1,33 @@
 """Admin pages: users (role, suspension), groups and categories."""
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from ..actions import require_admin, run_action
-from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import populate_errors
 from ..models import Category, Group, Thread, User
+from ..threads.forms import ConfirmForm
+from ..web.access import admins_only
+from ..web.forms import submit
+from ..web.paging import page_number
 from . import bp, services
-from .forms import CategoryForm, GroupForm, MemberForm, ReasonForm, RoleForm, SuspendForm
+from .forms import (
+    CategoryForm,
+    GroupForm,
+    MemberForm,
+    ReasonForm,
+    RoleForm,
+    SuspendForm,
+)
 
 
 @bp.before_request
 @login_required
 def _admins_only():
     """Every admin page needs a signed-in admin."""
-    require_admin()
-
-
-def _submit(form, call, success: str, back: str):
-    """Validate, call the service, flash; None means: render the page again with errors."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return None
-    try:
-        call()
-    except NotAllowed:
-        abort(403)
-    except DomainError as exc:
-        populate_errors(form, exc)
-        return None
-    flash(success, "success")
-    return redirect(back)
+    admins_only()
 
 
 def _visibility_choices():
@@ -61,7 +52,7 @@ def users():
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(like),
                               func.lower(User.display_name).like(like)))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     return render_template("admin/users.html", q=q, pagination=db.paginate(
         stmt, page=page, per_page=50, error_out=False))
 
@@ -83,7 +74,7 @@ def user(user_id):
 def user_role(user_id):
     """Change a member's role."""
     target, form = db.get_or_404(User, user_id), RoleForm()
-    done = _submit(form, lambda: services.change_role(current_user, target, form.role.data,
+    done = submit(form, lambda: services.change_role(current_user, target, form.role.data,
                                                       form.reason.data),
                    f"{target.username} is now {form.role.data}.", url_for(".user", user_id=user_id))
     return done or _user_page(target, role_form=form, status=400)
@@ -94,7 +85,7 @@ def user_suspend(user_id):
     """Suspend a member until the end of a day, with a reason."""
     target, form = db.get_or_404(User, user_id), SuspendForm()
     until = datetime.combine(form.until.data, time(23, 59, 59)) if form.until.data else None
-    done = _submit(form, lambda: services.suspend(current_user, target, until, form.reason.data),
+    done = submit(form, lambda: services.suspend(current_user, target, until, form.reason.data),
                    f"{target.username} is suspended.", url_for(".user", user_id=user_id))
     return done or _user_page(target, suspend_form=form, status=400)
 
@@ -103,41 +94,60 @@ def user_suspend(user_id):
 def user_unsuspend(user_id):
     """Lift a member's suspension."""
     target, form = db.get_or_404(User, user_id), ReasonForm()
-    return run_action(lambda: services.unsuspend(current_user, target, form.reason.data),
-                      f"{target.username} may post again.", url_for(".user", user_id=user_id),
-                      form)
+    return submit(
+        form,
+        lambda: services.unsuspend(current_user, target, form.reason.data),
+        f"{target.username} may post again.",
+        url_for(".user", user_id=user_id),
+        buttons=True,
+    )
 
 
 @bp.route("/groups", methods=["GET", "POST"])
 def groups():
     """Groups, and a form to create one."""
     form = GroupForm()
-    done = _submit(form, lambda: services.new_group(current_user, form.name.data,
-                                                    form.description.data or ""),
-                   "The group is created.", url_for(".groups"))
+    done = submit(
+        form,
+        lambda: services.new_group(current_user, form.name.data, form.description.data or ""),
+        "The group is created.",
+        url_for(".groups"),
+    )
     rows = db.session.scalars(select(Group).order_by(Group.name)).all()
-    return done or (render_template("admin/groups.html", groups=rows, form=form),
-                    400 if form.errors else 200)
+    return done or (
+        render_template("admin/groups.html", groups=rows, form=form),
+        400 if form.errors else 200,
+    )
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 def group(group_id):
     """A group's members; add one by username."""
     g, form = db.get_or_404(Group, group_id), MemberForm()
-    done = _submit(form, lambda: services.add_member(current_user, g, form.username.data),
-                   f"{(form.username.data or '').strip()} is added.",
-                   url_for(".group", group_id=group_id))
+    done = submit(
+        form,
+        lambda: services.add_member(current_user, g, form.username.data),
+        f"{(form.username.data or '').strip()} is added.",
+        url_for(".group", group_id=group_id),
+    )
     categories = db.session.scalars(select(Category).where(Category.group_id == g.id)).all()
-    return done or (render_template("admin/group.html", group=g, form=form,
-                                    categories=categories), 400 if form.errors else 200)
+    return done or (
+        render_template("admin/group.html", group=g, form=form, categories=categories),
+        400 if form.errors else 200,
+    )
 
 
 @bp.route("/groups/<int:group_id>/members/<int:user_id>/remove", methods=["POST"])
 def group_remove(group_id, user_id):
     """Take a member out of a group."""
     g, target = db.get_or_404(Group, group_id), db.get_or_404(User, user_id)
-    return run_action(lambda: services.remove_member(current_user, g, target),
-                      f"{target.username} is removed.", url_for(".group", group_id=group_id))
+    return submit(
+        ConfirmForm(),
+        lambda: services.remove_member(current_user, g, target),
+        f"{target.username} is removed.",
+        url_for(".group", group_id=group_id),
+        buttons=True,
+    )
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -145,29 +155,47 @@ def categories():
     """Categories with their visibility, and a form to create one."""
     form = CategoryForm()
     form.visibility.choices = _visibility_choices()
-    done = _submit(form, lambda: services.new_category(
-        current_user, form.name.data, form.visibility.data, form.description.data or ""),
-        "The category is created.", url_for(".categories"))
+    done = submit(
+        form,
+        lambda: services.new_category(
+            current_user, form.name.data, form.visibility.data, form.description.data or ""
+        ),
+        "The category is created.",
+        url_for(".categories"),
+    )
     rows = db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
-    counts = dict(db.session.execute(
-        select(Thread.category_id, func.count(Thread.id)).group_by(Thread.category_id)).all())
-    return done or (render_template("admin/categories.html", categories=rows, form=form,
-                                    counts=counts),
-                    400 if form.errors else 200)
+    counts = dict(
+        db.session.execute(
+            select(Thread.category_id, func.count(Thread.id)).group_by(Thread.category_id)
+        ).all()
+    )
+    return done or (
+        render_template("admin/categories.html", categories=rows, form=form, counts=counts),
+        400 if form.errors else 200,
+    )
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 def category(category_id):
     """Edit a category's description and visibility; its threads follow at once."""
     cat = db.get_or_404(Category, category_id)
-    current = f"group:{cat.group.name}" if cat.visibility == "group" and cat.group else cat.visibility
+    current = (
+        f"group:{cat.group.name}" if cat.visibility == "group" and cat.group else cat.visibility
+    )
     form = CategoryForm(obj=cat)
     del form.name
     form.visibility.choices = _visibility_choices()
     if request.method == "GET":
         form.visibility.data = current
-    done = _submit(form, lambda: services.edit_category(
-        current_user, cat, form.description.data or "", form.visibility.data),
-        "The category is saved.", url_for(".category", category_id=category_id))
-    return done or (render_template("admin/category.html", category=cat, form=form),
-                    400 if form.errors else 200)
+    done = submit(
+        form,
+        lambda: services.edit_category(
+            current_user, cat, form.description.data or "", form.visibility.data
+        ),
+        "The category is saved.",
+        url_for(".category", category_id=category_id),
+    )
+    return done or (
+        render_template("admin/category.html", category=cat, form=form),
+        400 if form.errors else 200,
+    )

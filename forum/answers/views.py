@@ -2,9 +2,10 @@
 from flask import abort, current_app, g, render_template
 from flask_login import current_user, login_required
 
-from ..actions import post_or_404, run_action
-from ..forms_util import submit
-from ..threads.views import get_thread_or_404, thread_url
+from ..threads.forms import ConfirmForm
+from ..threads.views import thread_url
+from ..web.access import post_or_404, thread_or_404
+from ..web.forms import submit
 from . import bp, services
 from .forms import FlagForm, ToggleForm
 
@@ -42,18 +43,27 @@ def _answer_rules():
 def accept(post_id):
     """The asker or a moderator marks a reply as the accepted answer."""
     post = post_or_404(post_id)
-    return run_action(lambda: services.accept_answer(current_user, post),
-                      "Marked as the accepted answer; the thread is solved.", _post_url(post))
+    return submit(
+        ConfirmForm(),
+        lambda: services.accept_answer(current_user, post),
+        "Marked as the accepted answer; the thread is solved.",
+        _post_url(post),
+        buttons=True,
+    )
 
 
 @bp.route("/threads/<int:thread_id>/unaccept", methods=["POST"])
 @login_required
 def unaccept(thread_id):
     """The asker or a moderator withdraws the accepted answer."""
-    thread = get_thread_or_404(thread_id)
-    return run_action(lambda: services.unaccept_answer(current_user, thread),
-                      "The accepted answer is withdrawn; the thread is open again.",
-                      thread_url(thread))
+    thread = thread_or_404(thread_id)
+    return submit(
+        ConfirmForm(),
+        lambda: services.unaccept_answer(current_user, thread),
+        "The accepted answer is withdrawn; the thread is open again.",
+        thread_url(thread),
+        buttons=True,
+    )
 
 
 @bp.route("/posts/<int:post_id>/helpful", methods=["POST"])
@@ -63,21 +73,29 @@ def helpful(post_id):
     post = post_or_404(post_id)
     form = ToggleForm()
     on = form.on.data == "1"
-    return run_action(lambda: services.set_helpful(current_user, post, on),
-                      "Marked helpful." if on else "Helpful mark withdrawn.",
-                      _post_url(post), form)
+    return submit(
+        form,
+        lambda: services.set_helpful(current_user, post, on),
+        "Marked helpful." if on else "Helpful mark withdrawn.",
+        _post_url(post),
+        buttons=True,
+    )
 
 
 @bp.route("/threads/<int:thread_id>/save", methods=["POST"])
 @login_required
 def save(thread_id):
     """Save a thread to your list, or remove it."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     form = ToggleForm()
     on = form.on.data == "1"
-    return run_action(lambda: services.set_bookmark(current_user, thread, on),
-                      "Saved to your list." if on else "Removed from your saved threads.",
-                      thread_url(thread), form)
+    return submit(
+        form,
+        lambda: services.set_bookmark(current_user, thread, on),
+        "Saved to your list." if on else "Removed from your saved threads.",
+        thread_url(thread),
+        buttons=True,
+    )
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
@@ -88,9 +106,16 @@ def flag(post_id):
     if not services.can_flag(current_user, post):
         abort(403)
     form = FlagForm()
-    done = submit(form, lambda: services.flag_post(
-        current_user, post, form.reason.data, form.text.data,
-        current_app.config["FLAG_HIDE_THRESHOLD"]),
+    done = submit(
+        form,
+        lambda: services.flag_post(
+            current_user,
+            post,
+            form.reason.data,
+            form.text.data,
+            current_app.config["FLAG_HIDE_THRESHOLD"],
+        ),
         "Thank you. A moderator will review the post and tell you the outcome.",
-        _post_url(post))
+        _post_url(post),
+    )
     return done or render_template("answers/flag.html", form=form, post=post)

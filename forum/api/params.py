@@ -5,8 +5,8 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from ..extensions import db
-from ..threads.filters import SearchFilters, normalise_period
 from ..models import OUTCOMES, Category
+from ..threads.filters import SearchFilters, normalise_period
 
 TITLE_MAX = 300
 BODY_MAX = 50_000

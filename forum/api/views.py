@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from .. import searching
 from ..learning.evidence import Evidence, thread_evidence
-from ..suggestions import log as suggestion_log
 from ..markup import snippet
+from ..suggestions import log as suggestion_log
 from . import bp, params
 from .params import BadRequest
 

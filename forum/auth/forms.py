@@ -1,9 +1,16 @@
 """Sign-in and sign-up forms."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from ..admin_services import PASSWORD_MIN
+from ..accounts import PASSWORD_MIN
 
 USERNAME_HINT = "3–32 characters: lowercase letters, digits, '.', '-' or '_'."
 

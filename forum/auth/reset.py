@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from ..admin_services import PASSWORD_MIN
+from ..accounts import check_password
 from ..domain import DomainError
 from ..extensions import db
 from ..mail import outbox
@@ -79,8 +79,7 @@ def request_reset(email: str) -> None:
 def reset_password(token: str, password: str) -> User:
     """Set a new password with a reset token; the token is used up."""
     user = user_for_token(token)
-    if len(password or "") < PASSWORD_MIN:
-        raise DomainError(("password", f"Use at least {PASSWORD_MIN} characters."))
+    check_password(password)
     user.set_password(password)
     db.session.commit()
     return user

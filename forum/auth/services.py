@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..admin_services import create_user
+from ..accounts import create_user
 from ..domain import DomainError
 from ..extensions import db
 from ..models import User

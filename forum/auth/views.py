@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..domain import DomainError
 from ..extensions import limiter
-from ..forms_util import populate_errors
+from ..web.forms import populate_errors
 from . import bp, reset, services
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from .redirects import safe_next

@@ -18,8 +18,8 @@ from .. import permissions, searching
 from ..api import params
 from ..api.params import BadRequest
 from ..extensions import db
-from ..threads.filters import SearchFilters
 from ..models import Post
+from ..threads.filters import SearchFilters
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..extensions import limiter
 from ..threads.queries import countries
+from ..web.paging import Pager
 from . import bp
 from .highlight import excerpt, highlight, query_terms
 from .services import SORTS, opening_bodies, parse_search_args, run_search
@@ -20,5 +21,5 @@ def search():
     bodies = opening_bodies([hit.thread.id for hit in outcome.hits])
     snippets = {tid: highlight(excerpt(body, terms), terms) for tid, body in bodies.items()}
     return render_template("discover/search.html", req=req, outcome=outcome,
-                           snippets=snippets, sorts=SORTS,
+                           pager=Pager(req.page, outcome.pages), snippets=snippets, sorts=SORTS,
                            countries=countries(current_user))

@@ -8,8 +8,8 @@ from ..extensions import db
 from ..markup import snippet
 from ..models import FeaturedPractice, FeaturedRevision, Post, Thread, User
 from ..models._base import utcnow
-from ..moderation.services import require_moderator
 from ..notifications import services as notify
+from ..permissions import require_moderator
 
 SUMMARY_MIN, SUMMARY_MAX = 40, 20_000
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

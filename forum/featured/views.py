@@ -2,19 +2,20 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..actions import require_moderator, run_action
 from ..extensions import db
-from ..forms_util import submit
 from ..models import FeaturedPractice
 from ..threads.feeds import FEED_SIZE, PUBLIC, atom_response
-from ..threads.views import get_thread_or_404, thread_url
+from ..threads.views import thread_url
+from ..web.access import moderators_only, thread_or_404
+from ..web.forms import submit
+from ..web.paging import page_number
 from . import bp, queries, services
 from .forms import SummaryForm, UnfeatureForm
 
 
 def _practice_or_404(practice_id: int) -> FeaturedPractice:
     practice = db.get_or_404(FeaturedPractice, practice_id)
-    get_thread_or_404(practice.thread_id)
+    thread_or_404(practice.thread_id)
     return practice
 
 
@@ -31,7 +32,7 @@ def _teaser(summary: str, length: int = 280) -> str:
 def index():
     """The library of featured practices, filterable, newest first."""
     filters = queries.LibraryFilters.from_args(request.args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     pagination = queries.library(current_user, filters, page,
                                  current_app.config["THREADS_PER_PAGE"])
     return render_template("featured/index.html", pagination=pagination, filters=filters,
@@ -50,8 +51,8 @@ def feed():
 @login_required
 def feature(thread_id):
     """A moderator features a thread with a curated summary."""
-    require_moderator()
-    thread = get_thread_or_404(thread_id)
+    moderators_only()
+    thread = thread_or_404(thread_id)
     if services.practice_of(thread) is not None:
         return redirect(thread_url(thread))
     form = SummaryForm()
@@ -72,7 +73,7 @@ def feature(thread_id):
 @login_required
 def edit(practice_id):
     """A moderator revises a summary; each version is kept."""
-    require_moderator()
+    moderators_only()
     practice = _practice_or_404(practice_id)
     form = SummaryForm(obj=practice)
     done = submit(form, lambda: services.edit_summary(
@@ -94,8 +95,13 @@ def history(practice_id):
 @login_required
 def unfeature(practice_id):
     """A moderator takes a thread out of the library."""
-    require_moderator()
+    moderators_only()
     practice = _practice_or_404(practice_id)
     thread, form = practice.thread, UnfeatureForm()
-    return run_action(lambda: services.unfeature(current_user, practice, form.reason.data),
-                      "The thread is no longer featured.", thread_url(thread), form)
+    return submit(
+        form,
+        lambda: services.unfeature(current_user, practice, form.reason.data),
+        "The thread is no longer featured.",
+        thread_url(thread),
+        buttons=True,
+    )

@@ -2,9 +2,9 @@
 from typing import Optional
 
 from .. import audit, permissions
-from ..featured import services as featured
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
+from ..featured import services as featured
 from ..models import ConsolidatedReply, ConsolidatedRevision, Thread, User
 from ..models._base import utcnow
 from . import drafting

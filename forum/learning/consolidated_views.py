@@ -2,15 +2,16 @@
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..actions import run_action
-from ..forms_util import submit
-from ..threads.views import get_thread_or_404, thread_url
+from ..threads.forms import ConfirmForm
+from ..threads.views import thread_url
+from ..web.access import thread_or_404
+from ..web.forms import submit
 from . import bp, consolidated
 from .forms import ConsolidatedForm
 
 
 def _manageable(thread_id: int):
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     if not consolidated.can_consolidate(current_user, thread):
         abort(403)
     return thread
@@ -43,9 +44,13 @@ def consolidated_edit(thread_id):
 def consolidated_draft(thread_id):
     """Draft the consolidated reply from the replies and the most similar threads."""
     thread = _manageable(thread_id)
-    return run_action(lambda: consolidated.start_draft(current_user, thread),
-                      "A draft is ready: check every quote, edit, then publish.",
-                      _editor_url(thread))
+    return submit(
+        ConfirmForm(),
+        lambda: consolidated.start_draft(current_user, thread),
+        "A draft is ready: check every quote, edit, then publish.",
+        _editor_url(thread),
+        buttons=True,
+    )
 
 
 @bp.route("/threads/<int:thread_id>/consolidated/redraft", methods=["POST"])
@@ -55,9 +60,13 @@ def consolidated_redraft(thread_id):
     thread = _manageable(thread_id)
     if thread.consolidated is None:
         return redirect(_editor_url(thread))
-    return run_action(lambda: consolidated.redraft(current_user, thread.consolidated),
-                      "A fresh draft replaced the working text; earlier versions are in the "
-                      "history.", _editor_url(thread))
+    return submit(
+        ConfirmForm(),
+        lambda: consolidated.redraft(current_user, thread.consolidated),
+        "A fresh draft replaced the working text; earlier versions are in the history.",
+        _editor_url(thread),
+        buttons=True,
+    )
 
 
 @bp.route("/threads/<int:thread_id>/consolidated/unpublish", methods=["POST"])
@@ -67,20 +76,32 @@ def consolidated_unpublish(thread_id):
     thread = _manageable(thread_id)
     if thread.consolidated is None:
         abort(404)
-    return run_action(lambda: consolidated.unpublish(current_user, thread.consolidated),
-                      "The consolidated reply is no longer shown on the thread.",
-                      _editor_url(thread))
+    return submit(
+        ConfirmForm(),
+        lambda: consolidated.unpublish(current_user, thread.consolidated),
+        "The consolidated reply is no longer shown on the thread.",
+        _editor_url(thread),
+        buttons=True,
+    )
 
 
 @bp.route("/threads/<int:thread_id>/consolidated/history")
 def consolidated_history(thread_id):
     """The versions of a consolidated reply: published ones for readers, all for its editors."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     reply = thread.consolidated
     editor = current_user.is_authenticated and consolidated.can_consolidate(current_user, thread)
-    versions = (reply.revisions if editor else consolidated.published_versions(reply)) \
-        if reply is not None else []
+    versions = (
+        (reply.revisions if editor else consolidated.published_versions(reply))
+        if reply is not None
+        else []
+    )
     if not versions:
         abort(404)  # an unpublished draft is private to its editors
-    return render_template("learning/consolidated_history.html", thread=thread, reply=reply,
-                           versions=versions, editor=editor)
+    return render_template(
+        "learning/consolidated_history.html",
+        thread=thread,
+        reply=reply,
+        versions=versions,
+        editor=editor,
+    )

@@ -1,7 +1,13 @@
 """Forms of the learning blueprint: experience details, adaptations, outcomes, consolidated replies."""
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 

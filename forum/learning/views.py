@@ -4,11 +4,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
-from ..actions import run_action
 from ..extensions import db
-from ..forms_util import submit
 from ..models import Adaptation, Followup
-from ..threads.views import get_thread_or_404, thread_url
+from ..threads.forms import ConfirmForm
+from ..threads.views import thread_url
+from ..web.access import thread_or_404
+from ..web.forms import submit
 from . import adaptations, bp, consolidated, evidence, experiences, followups
 from .forms import AdaptationForm, ExperienceForm, OutcomeForm
 
@@ -57,7 +58,7 @@ def _learning_rules():
 @login_required
 def experience(thread_id):
     """The author or a moderator adds or edits an experience's details."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     if thread.kind != "experience":
         abort(404)
     if not experiences.can_edit_experience(current_user, thread):
@@ -73,7 +74,7 @@ def experience(thread_id):
 @bp.route("/threads/<int:thread_id>/experience/history")
 def experience_history(thread_id):
     """Every saved version of an experience's details: who, when, what."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     if thread.experience is None:
         abort(404)
     return render_template("learning/experience_history.html", thread=thread,
@@ -95,7 +96,7 @@ def _answer_choices(thread) -> list[SelectChoice]:
 @login_required
 def adapt(thread_id):
     """Record that your team adapted this thread's practice (or edit your record)."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     if not adaptations.can_adapt(current_user, thread):
         abort(403)
     own = adaptations.own_adaptation(current_user, thread)
@@ -117,7 +118,7 @@ def adapt(thread_id):
 
 def _adaptation_or_404(adaptation_id: int) -> Adaptation:
     adaptation = db.get_or_404(Adaptation, adaptation_id)
-    get_thread_or_404(adaptation.thread_id)
+    thread_or_404(adaptation.thread_id)
     return adaptation
 
 
@@ -127,9 +128,13 @@ def adaptation_outcome(adaptation_id):
     """The adapter reports how it went, in one click."""
     adaptation = _adaptation_or_404(adaptation_id)
     form = OutcomeForm()
-    return run_action(lambda: adaptations.set_outcome(current_user, adaptation, form.outcome.data),
-                      "Thank you: the outcome is recorded.",
-                      thread_url(adaptation.thread) + "#adaptations", form)
+    return submit(
+        form,
+        lambda: adaptations.set_outcome(current_user, adaptation, form.outcome.data),
+        "Thank you: the outcome is recorded.",
+        thread_url(adaptation.thread) + "#adaptations",
+        buttons=True,
+    )
 
 
 @bp.route("/adaptations/<int:adaptation_id>/delete", methods=["POST"])
@@ -138,8 +143,13 @@ def adaptation_delete(adaptation_id):
     """Withdraw your adaptation (moderators may remove any)."""
     adaptation = _adaptation_or_404(adaptation_id)
     back = thread_url(adaptation.thread) + "#adaptations"
-    return run_action(lambda: adaptations.remove_adaptation(current_user, adaptation),
-                      "The adaptation is removed.", back)
+    return submit(
+        ConfirmForm(),
+        lambda: adaptations.remove_adaptation(current_user, adaptation),
+        "The adaptation is removed.",
+        back,
+        buttons=True,
+    )
 
 
 @bp.route("/followups")
@@ -147,8 +157,12 @@ def adaptation_delete(adaptation_id):
 def followups_page():
     """'Did it work?': the follow-up questions waiting for you, answered in one click."""
     pending = followups.pending_followups(current_user)
-    return render_template("learning/followups.html", pending=pending,
-                           subject_of=followups.subject_of, form=OutcomeForm())
+    return render_template(
+        "learning/followups.html",
+        pending=pending,
+        subject_of=followups.subject_of,
+        form=OutcomeForm(),
+    )
 
 
 @bp.route("/followups/<int:followup_id>", methods=["POST"])
@@ -157,10 +171,15 @@ def followup_answer(followup_id):
     """Answer a follow-up: the outcome updates the adaptation (or your own record)."""
     followup = db.get_or_404(Followup, followup_id)
     if followup.user_id != current_user.id or not permissions.can_view_thread(
-            current_user, followup.thread):
+        current_user, followup.thread
+    ):
         abort(404)  # someone else's question answers like a missing one
     form = OutcomeForm()
     back = request.form.get("back") == "thread" and thread_url(followup.thread) + "#adaptations"
-    return run_action(lambda: followups.answer_followup(current_user, followup, form.outcome.data),
-                      "Thank you: the outcome is recorded.",
-                      back or url_for("learning.followups_page"), form)
+    return submit(
+        form,
+        lambda: followups.answer_followup(current_user, followup, form.outcome.data),
+        "Thank you: the outcome is recorded.",
+        back or url_for("learning.followups_page"),
+        buttons=True,
+    )

@@ -3,6 +3,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..extensions import limiter
+from ..web.paging import page_number
 from . import bp, services
 
 QUERY_MAX = 300
@@ -26,7 +27,7 @@ def directory():
     """Members by expertise, country and organisation, or ranked by meaning for a question."""
     q = _arg("q", QUERY_MAX)
     fields = {k: _arg(k) for k in ("country", "organisation", "expertise")}
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     if q:
         cards, pagination = services.rank_members(current_user, q, **fields), None
     else:

@@ -1,17 +1,39 @@
 """The models, split by domain; import them from here."""
 from .content import (
-    KINDS, STATUSES, VISIBILITIES, Bookmark, Category, Post, PostRevision, Tag, Thread, Vote,
+    KINDS,
+    STATUSES,
+    VISIBILITIES,
+    Bookmark,
+    Category,
+    Post,
+    PostRevision,
+    Tag,
+    Thread,
+    Vote,
     thread_tags,
+)
+from .learning import (
+    FOLLOWUP_SUBJECTS,
+    OUTCOME_LABELS,
+    OUTCOMES,
+    Adaptation,
+    ConsolidatedReply,
+    ConsolidatedRevision,
+    ExperienceDetails,
+    ExperienceRevision,
+    Followup,
 )
 from .mail import MAIL_KINDS, OutboxMessage
 from .moderation import FLAG_REASONS, AuditLog, FeaturedPractice, FeaturedRevision, Flag
 from .notifications import (
-    DIGEST_FREQUENCIES, WATCH_KINDS, WATCH_LEVELS, DigestSubscription, Notification,
-    NotificationPreference, ThreadRead, Watch,
-)
-from .learning import (
-    FOLLOWUP_SUBJECTS, OUTCOME_LABELS, OUTCOMES, Adaptation, ConsolidatedReply,
-    ConsolidatedRevision, ExperienceDetails, ExperienceRevision, Followup,
+    DIGEST_FREQUENCIES,
+    WATCH_KINDS,
+    WATCH_LEVELS,
+    DigestSubscription,
+    Notification,
+    NotificationPreference,
+    ThreadRead,
+    Watch,
 )
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
 from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut

@@ -2,7 +2,15 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, inspect
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db

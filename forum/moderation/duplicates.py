@@ -5,12 +5,12 @@ import re
 from sqlalchemy import func, select
 
 from .. import audit, searching
-from ..notifications import services as notify
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..notifications import services as notify
+from ..permissions import require_moderator
 from ..suggestions import log as suggestion_log
-from .services import require_moderator
 
 log = logging.getLogger(__name__)
 # "123", "#123", "/threads/123/slug", "https://host/threads/123/slug#post-9"

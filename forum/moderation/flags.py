@@ -5,12 +5,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..notifications import services as notify
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Flag, Post, User
 from ..models._base import utcnow
-from .services import hidden_holder, hide_post, require_moderator, unhide_post
+from ..notifications import services as notify
+from ..permissions import require_moderator
+from .services import hidden_holder, hide_post, unhide_post
 
 # Posts hidden by the flag threshold carry this reason until a moderator decides.
 AUTO_HIDE_REASON = "Hidden pending review: several members flagged this post."

@@ -1,7 +1,13 @@
 """Moderation forms; prefixed so several can share the moderator's thread page."""
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Optional
 
 from .. import audit, permissions
-from ..domain import DomainError, NotAllowed
+from ..domain import DomainError
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models._base import utcnow
@@ -11,12 +11,6 @@ from ..notifications import services as notify
 from ..threads.services import normalise_tags, tags_for
 
 PIN_SCOPES = ("category", "site")
-
-
-def require_moderator(user: User) -> None:
-    """Raise NotAllowed unless the user is an active moderator or admin."""
-    if not permissions.is_moderator(user) or user.is_suspended:
-        raise NotAllowed("Only moderators can do that.")
 
 
 def _reason_required(reason: str) -> str:
@@ -29,7 +23,7 @@ def _reason_required(reason: str) -> str:
 def pin_thread(moderator: User, thread: Thread, scope: str,
                until: Optional[datetime] = None, reason: str = "") -> None:
     """Pin a thread at the top of its category or of the whole site, until a date or not."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     if scope not in PIN_SCOPES:
         raise DomainError(("scope", "Pin to the category or to the whole site."))
     if until is not None and until <= utcnow():
@@ -42,7 +36,7 @@ def pin_thread(moderator: User, thread: Thread, scope: str,
 
 def unpin_thread(moderator: User, thread: Thread, reason: str = "") -> None:
     """Take a thread off the top of the lists."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     thread.pinned_scope, thread.pinned_until = None, None
     audit.record(moderator, "thread.unpin", "thread", thread.id, reason)
     db.session.commit()
@@ -50,7 +44,7 @@ def unpin_thread(moderator: User, thread: Thread, reason: str = "") -> None:
 
 def close_thread(moderator: User, thread: Thread, reason: str = "") -> None:
     """Close a thread to new replies."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     if thread.status == "closed":
         raise DomainError((None, "The thread is closed already."))
     thread.status = "closed"
@@ -60,7 +54,7 @@ def close_thread(moderator: User, thread: Thread, reason: str = "") -> None:
 
 def reopen_thread(moderator: User, thread: Thread, reason: str = "") -> None:
     """Reopen a closed thread (solved again when it has an accepted answer)."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     if thread.status != "closed":
         raise DomainError((None, "The thread is not closed."))
     thread.status = "solved" if thread.accepted_post_id else "open"
@@ -72,7 +66,7 @@ def reopen_thread(moderator: User, thread: Thread, reason: str = "") -> None:
 
 def hide_thread(moderator: User, thread: Thread, reason: str, commit: bool = True) -> None:
     """Hide a thread from everyone but its author and the moderators; tell the author why."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = True, _reason_required(reason)
     notify.tell_id(thread.author_id, "thread_hidden", thread=thread, detail=thread.hidden_reason)
     audit.record(moderator, "thread.hide", "thread", thread.id, thread.hidden_reason)
@@ -82,7 +76,7 @@ def hide_thread(moderator: User, thread: Thread, reason: str, commit: bool = Tru
 
 def unhide_thread(moderator: User, thread: Thread, reason: str = "", commit: bool = True) -> None:
     """Show a hidden thread again and tell its author."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     thread.is_hidden, thread.hidden_reason = False, ""
     notify.tell_id(thread.author_id, "thread_visible", thread=thread)
     audit.record(moderator, "thread.unhide", "thread", thread.id, reason)
@@ -103,7 +97,7 @@ def hide_post(moderator: User, post: Post, reason: str, commit: bool = True) -> 
     """Hide a post's body from others (the whole thread for an opening post); tell the author."""
     if post.is_opening:
         return hide_thread(moderator, post.thread, reason, commit)
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     post.is_hidden, post.hidden_reason = True, _reason_required(reason)
     notify.tell_id(post.author_id, "post_hidden", thread=post.thread, post=post,
                    detail=post.hidden_reason)
@@ -116,7 +110,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "", commit: bool = Tr
     """Show a hidden post (or, for an opening post, its thread) again and tell the author."""
     if post.is_opening:
         return unhide_thread(moderator, post.thread, reason, commit)
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     post.is_hidden, post.hidden_reason = False, ""
     notify.tell_id(post.author_id, "post_visible", thread=post.thread, post=post)
     audit.record(moderator, "post.unhide", "post", post.id, reason)
@@ -126,7 +120,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "", commit: bool = Tr
 
 def move_thread(moderator: User, thread: Thread, category: Category, reason: str = "") -> None:
     """Move a thread to another category; its visibility follows the new category at once."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     if category.id == thread.category_id:
         raise DomainError(("category", "The thread is in that category already."))
     details = f"from {thread.category.name} to {category.name}"
@@ -139,7 +133,7 @@ def move_thread(moderator: User, thread: Thread, category: Category, reason: str
 
 def set_tags(moderator: User, thread: Thread, tags: str, reason: str = "") -> None:
     """Replace a thread's tags."""
-    require_moderator(moderator)
+    permissions.require_moderator(moderator)
     names = normalise_tags(tags or "")
     details = f"from [{', '.join(thread.tag_names)}] to [{', '.join(names)}]"
     thread.tags = tags_for(names)

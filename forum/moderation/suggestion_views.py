@@ -2,9 +2,9 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
-from ..actions import require_moderator
 from ..suggestions.report import build_report
 from ..threads.views import thread_url
+from ..web.access import moderators_only
 from . import bp
 
 
@@ -12,6 +12,6 @@ from . import bp
 @login_required
 def suggestions():
     """Click-through by rank, duplicates, and suggestions nobody opens."""
-    require_moderator()
+    moderators_only()
     return render_template("moderation/suggestions.html", report=build_report(current_user),
                            thread_url=thread_url)

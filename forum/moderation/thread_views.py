@@ -6,12 +6,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..actions import require_moderator
 from ..domain import DomainError
 from ..extensions import db
-from ..forms_util import submit
 from ..models import AuditLog, Category, Thread
-from ..threads.views import get_thread_or_404, thread_url
+from ..threads.views import thread_url
+from ..web.access import moderators_only, thread_or_404
+from ..web.forms import submit
 from . import bp, duplicates, services
 from .forms import DuplicateForm, HideForm, MoveForm, PinForm, ReasonForm, TagsForm
 
@@ -55,15 +55,15 @@ def _render_tools(thread: Thread, forms: dict, status: int = 200):
 @login_required
 def thread_tools(thread_id):
     """Every moderator tool for one thread, with its moderation history."""
-    require_moderator()
-    t = get_thread_or_404(thread_id)
+    moderators_only()
+    t = thread_or_404(thread_id)
     return _render_tools(t, moderation_forms(t))
 
 
 def _act(thread_id: int, name: str, call, success: str):
     """Validate the named form, call the service, re-render the tools with errors."""
-    require_moderator()
-    t = get_thread_or_404(thread_id)
+    moderators_only()
+    t = thread_or_404(thread_id)
     forms = moderation_forms(t, active=name)
     form = forms[name]
     done = submit(form, lambda: call(t, form), success, lambda: thread_url(t))

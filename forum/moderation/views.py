@@ -3,12 +3,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..actions import post_or_404, require_moderator
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import submit
 from ..models import AuditLog, Post, User
 from ..threads.views import thread_url
+from ..web.access import moderators_only, post_or_404
+from ..web.forms import submit
+from ..web.paging import page_number
 from . import bp, flags, services
 from .forms import HideForm, ReasonForm, ResolveForm
 
@@ -21,7 +22,7 @@ def _post_url(post: Post) -> str:
 @login_required
 def queue():
     """Flagged posts waiting for a moderator, the longest-waiting first."""
-    require_moderator()
+    moderators_only()
     groups = flags.open_flag_groups()
     forms = {g.post.id: ResolveForm(prefix=f"p{g.post.id}", formdata=None) for g in groups}
     return render_template("moderation/queue.html", groups=groups, forms=forms)
@@ -31,7 +32,7 @@ def queue():
 @login_required
 def resolve(post_id):
     """Hide the flagged post or dismiss its flags; each flagger is told the outcome."""
-    require_moderator()
+    moderators_only()
     post = post_or_404(post_id)
     form = ResolveForm(prefix=f"p{post.id}")
     if not form.validate_on_submit():
@@ -52,7 +53,7 @@ def resolve(post_id):
 @login_required
 def post(post_id):
     """Moderator tools for one post: hide or unhide, with its flags."""
-    require_moderator()
+    moderators_only()
     p = post_or_404(post_id)
     return _render_post(p, HideForm(formdata=None))
 
@@ -67,7 +68,7 @@ def _render_post(p: Post, hide_form, status: int = 200):
 @login_required
 def hide_post(post_id):
     """Hide a post; its author is told the reason."""
-    require_moderator()
+    moderators_only()
     p = post_or_404(post_id)
     form = HideForm()
     done = submit(form, lambda: services.hide_post(current_user, p, form.reason.data),
@@ -83,7 +84,7 @@ def hide_post(post_id):
 @login_required
 def unhide_post(post_id):
     """Show a hidden post again."""
-    require_moderator()
+    moderators_only()
     p = post_or_404(post_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -97,7 +98,7 @@ def unhide_post(post_id):
 @login_required
 def log():
     """The audit log: who did what, when and why; filter by action and actor."""
-    require_moderator()
+    moderators_only()
     action = request.args.get("action", "").strip()[:50]
     actor = request.args.get("actor", "").strip().lower()[:64]
     stmt = select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
@@ -105,7 +106,7 @@ def log():
         stmt = stmt.where(AuditLog.action == action)
     if actor:
         stmt = stmt.join(AuditLog.actor).where(func.lower(User.username) == actor)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))
     return render_template("moderation/log.html", pagination=pagination, actions=list(actions),

@@ -20,7 +20,14 @@ from ..mail.compose import Cancel, Composed, render
 from ..mail.smtp import MailNotConfigured, is_configured
 from ..markup import snippet
 from ..models import (
-    DigestSubscription, OutboxMessage, Post, Tag, Thread, ThreadRead, User, Watch,
+    DigestSubscription,
+    OutboxMessage,
+    Post,
+    Tag,
+    Thread,
+    ThreadRead,
+    User,
+    Watch,
 )
 from ..models._base import utcnow
 from ..models.content import thread_tags

@@ -9,7 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import DomainError
 from ..extensions import db
-from ..models import DIGEST_FREQUENCIES, DigestSubscription, NotificationPreference, User
+from ..models import (
+    DIGEST_FREQUENCIES,
+    DigestSubscription,
+    NotificationPreference,
+    User,
+)
 from .kinds import SETTINGS, SETTINGS_BY_KEY
 
 UNSUBSCRIBE_SALT = "headstart-unsubscribe"

@@ -3,13 +3,14 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import permissions
-from ..actions import run_action
 from ..auth.redirects import safe_next
 from ..domain import DomainError
 from ..extensions import csrf, db, limiter
-from ..forms_util import submit
 from ..models import Thread
 from ..models._base import row_id
+from ..threads.forms import ConfirmForm
+from ..web.forms import submit
+from ..web.paging import page_number
 from . import bp, inbox, mentions, render, settings, watches
 from .forms import AddWatchForm, SettingsForm, WatchForm
 from .kinds import SETTINGS
@@ -37,7 +38,7 @@ def watching(kind: str, value) -> bool:
 @login_required
 def index():
     """Your notifications, newest first, replies in one thread grouped."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     pagination = inbox.page_of(current_user, page, current_app.config["THREADS_PER_PAGE"])
     return render_template("notifications/index.html", pagination=pagination,
                            items=render.grouped(current_user, pagination.items),
@@ -48,23 +49,29 @@ def index():
 @login_required
 def read_all():
     """Mark all your notifications as read."""
-    return run_action(lambda: inbox.mark_all_read(current_user),
-                      "All notifications are marked as read.", url_for(".index"))
+    return submit(
+        ConfirmForm(),
+        lambda: inbox.mark_all_read(current_user),
+        "All notifications are marked as read.",
+        url_for(".index"),
+        buttons=True,
+    )
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def settings_page():
     """Choose what reaches you in the forum and by e-mail, and the digest."""
-    form = SettingsForm(email=current_user.email,
-                        digest=settings.digest_frequency(current_user))
+    form = SettingsForm(email=current_user.email, digest=settings.digest_frequency(current_user))
     if request.method == "GET":
         form.fill(settings.preferences(current_user))
-    done = submit(form, lambda: settings.save(current_user, form.choices(), form.digest.data,
-                                              form.email.data),
-                  "Your notification settings are saved.", url_for(".settings_page"))
-    return done or render_template("notifications/settings.html", form=form,
-                                   settings_list=SETTINGS)
+    done = submit(
+        form,
+        lambda: settings.save(current_user, form.choices(), form.digest.data, form.email.data),
+        "Your notification settings are saved.",
+        url_for(".settings_page"),
+    )
+    return done or render_template("notifications/settings.html", form=form, settings_list=SETTINGS)
 
 
 @bp.route("/watching", methods=["GET", "POST"])
@@ -72,13 +79,18 @@ def settings_page():
 def watching_page():
     """What you watch; watch a tag or a country by name."""
     form = AddWatchForm()
-    done = submit(form, lambda: watches.set_watch(current_user, form.kind.data,
-                                                  form.value.data, True),
-                  "You watch it now: new threads there will reach you.",
-                  url_for(".watching_page"))
-    return done or render_template("notifications/watching.html", form=form,
-                                   watched=watches.watched(current_user),
-                                   toggle=WatchForm(formdata=None))
+    done = submit(
+        form,
+        lambda: watches.set_watch(current_user, form.kind.data, form.value.data, True),
+        "You watch it now: new threads there will reach you.",
+        url_for(".watching_page"),
+    )
+    return done or render_template(
+        "notifications/watching.html",
+        form=form,
+        watched=watches.watched(current_user),
+        toggle=WatchForm(formdata=None),
+    )
 
 
 @bp.route("/watch", methods=["POST"])
@@ -87,10 +99,13 @@ def watch():
     """Start or stop watching a thread, category, tag or country (one button)."""
     form = WatchForm()
     on = form.on.data == "1"
-    return run_action(lambda: watches.set_watch(current_user, form.kind.data,
-                                                form.value.data or "", on),
-                      "You are watching it." if on else "You stopped watching it.",
-                      safe_next(form.next.data, url_for(".watching_page")), form)
+    return submit(
+        form,
+        lambda: watches.set_watch(current_user, form.kind.data, form.value.data or "", on),
+        "You are watching it." if on else "You stopped watching it.",
+        safe_next(form.next.data, url_for(".watching_page")),
+        buttons=True,
+    )
 
 
 def _mention_key() -> str:

@@ -25,7 +25,12 @@ from flask import current_app
 from . import cli
 from .events import enqueue, enqueue_select
 from .queries import (
-    SearchPage, SimilarHit, closeness_label, search_mode, search_notice, search_threads,
+    SearchPage,
+    SimilarHit,
+    closeness_label,
+    search_mode,
+    search_notice,
+    search_threads,
     similar_threads,
 )
 from .service import SearchService

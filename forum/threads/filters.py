@@ -9,7 +9,13 @@ from typing import Optional
 from sqlalchemy import exists, func, or_
 
 from ..models import (
-    Adaptation, Category, ExperienceDetails, FeaturedPractice, Tag, Thread, thread_tags,
+    Adaptation,
+    Category,
+    ExperienceDetails,
+    FeaturedPractice,
+    Tag,
+    Thread,
+    thread_tags,
 )
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-–—]|to)?\s*(\d{4})?\s*$")

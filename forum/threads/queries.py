@@ -5,11 +5,11 @@ from typing import Optional
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import permissions
 from ..extensions import db
-from .filters import SearchFilters, normalise_period
 from ..models import OUTCOMES, Category, Post, Thread
 from ..models._base import utcnow
-from .. import permissions
+from .filters import SearchFilters, normalise_period
 
 STATUS_FILTERS = ("open", "solved", "closed", "unanswered")
 

@@ -5,11 +5,11 @@ from typing import Iterable, Optional
 
 from sqlalchemy import select
 
+from .. import audit, events, permissions
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import KINDS, Category, Post, PostRevision, Tag, Thread, User
 from ..models._base import row_id, utcnow
-from .. import audit, events, permissions
 from ..suggestions import log as suggestion_log
 
 TITLE_MIN, TITLE_MAX = 8, 200

@@ -7,10 +7,12 @@ from wtforms.fields.choices import SelectChoice
 from .. import events, permissions, searching
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
-from ..forms_util import populate_errors, submit
-from ..models import Category, Post, Thread
+from ..models import Category, Thread
 from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
+from ..web.access import post_or_404, thread_or_404
+from ..web.forms import populate_errors, submit
+from ..web.paging import page_number
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
 
@@ -26,14 +28,10 @@ def url_for_thread(thread: Thread, **kwargs) -> str:
     return thread_url(thread, **kwargs)
 
 
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
-
-
 def _listing(template: str, category=None):
     filters = queries.ThreadFilters.from_args(request.args, category)
     pagination = queries.list_threads(
-        current_user, filters, _page(), current_app.config["THREADS_PER_PAGE"])
+        current_user, filters, page_number(), current_app.config["THREADS_PER_PAGE"])
     return render_template(template, pagination=pagination, filters=filters,
                            category=category, countries=queries.countries(current_user))
 
@@ -53,23 +51,14 @@ def category(slug):
     return _listing("threads/category.html", cat)
 
 
-def get_thread_or_404(thread_id: int) -> Thread:
-    """The thread, or 404 when it does not exist or this user may not see it."""
-    thread = db.get_or_404(Thread, thread_id)
-    if not permissions.can_view_thread(current_user, thread):
-        # Security: a restricted thread answers exactly like a missing one.
-        abort(404)
-    return thread
-
-
 @bp.route("/threads/<int:thread_id>")
 @bp.route("/threads/<int:thread_id>/<slug>")
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     if current_user.is_authenticated:
         events.thread_viewed.send(thread, user=current_user)  # its notifications are read
-    posts = queries.thread_posts(current_user, thread, _page(),
+    posts = queries.thread_posts(current_user, thread, page_number(),
                                  current_app.config["POSTS_PER_PAGE"])
     return render_template("threads/show.html", thread=thread, posts=posts,
                            reply_form=_reply_form(thread), confirm_form=ConfirmForm())
@@ -144,7 +133,7 @@ def _similar_for_form(form):
 @login_required
 def reply(thread_id):
     """Post a reply; on error, the thread page comes back with the text intact."""
-    thread = get_thread_or_404(thread_id)
+    thread = thread_or_404(thread_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -157,23 +146,17 @@ def reply(thread_id):
             flash("Your reply is posted.", "success")
             last = -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"])
             return redirect(thread_url(thread, page=last) + f"#post-{post.id}")
-    posts = queries.thread_posts(current_user, thread, _page(),
+    posts = queries.thread_posts(current_user, thread, page_number(),
                                  current_app.config["POSTS_PER_PAGE"])
     return render_template("threads/show.html", thread=thread, posts=posts,
                            reply_form=form, confirm_form=ConfirmForm()), 400
-
-
-def _post_or_404(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    get_thread_or_404(post.thread_id)
-    return post
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id):
     """Edit a post; the previous version is kept in its history."""
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id, readable=False)
     if not permissions.can_edit_post(current_user, post):
         abort(403)
     form = EditPostForm(obj=post)
@@ -190,7 +173,7 @@ def edit(post_id):
 @bp.route("/posts/<int:post_id>/history")
 def history(post_id):
     """Every earlier version of a post."""
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id, readable=False)
     if not permissions.can_view_post(current_user, post):
         abort(404)
     return render_template("threads/history.html", post=post)
@@ -200,7 +183,7 @@ def history(post_id):
 @login_required
 def delete(post_id):
     """Soft-delete a post (the author's own, or any for moderators)."""
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id, readable=False)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -217,7 +200,7 @@ def delete(post_id):
 @login_required
 def restore(post_id):
     """Moderators restore a soft-deleted post."""
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id, readable=False)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

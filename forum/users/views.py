@@ -1,11 +1,12 @@
 """Profiles, profile settings and saved threads."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..auth.services import suspension_notice
 from ..domain import DomainError
-from ..forms_util import populate_errors
 from ..suggestions import log as suggestion_log
+from ..web.forms import populate_errors
+from ..web.paging import page_number
 from . import bp, services
 from .forms import ProfileForm
 
@@ -47,7 +48,7 @@ def settings():
 @login_required
 def bookmarks():
     """Threads you saved that you may still see."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     pagination = services.saved_threads(current_user, page,
                                         current_app.config["THREADS_PER_PAGE"])
     return render_template("users/bookmarks.html", pagination=pagination)

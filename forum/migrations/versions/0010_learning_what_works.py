@@ -6,9 +6,8 @@ Revises: 0013
 Create Date: 2026-11-29 12:40:33.614370
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'

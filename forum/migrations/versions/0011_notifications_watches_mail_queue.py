@@ -13,8 +13,8 @@ Create Date: 2026-11-29 12:49:15.234929
 """
 import re
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # The texts of forum/audit.notify before issue 11: (kind, pattern); "detail" is kept.
 LEGACY = [

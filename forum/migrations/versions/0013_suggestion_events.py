@@ -5,9 +5,8 @@ Revises: 0011
 Create Date: 2026-11-29 13:05:20.315598
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'

@@ -1,14 +1,16 @@
-"""Template helpers, context and response headers shared by every page."""
+"""What every blueprint shares: template helpers, page headers, and (in submodules) the one
+access-checking loader and staff guard (access), the one form helper (forms) and the one
+page-number parser (paging)."""
 from datetime import datetime
 
 from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import markup, permissions
-from .extensions import db
-from .models import Category
-from .models._base import utcnow
+from .. import markup, permissions
+from ..extensions import db
+from ..models import Category
+from ..models._base import utcnow
 
 # A strict policy is possible because no page has inline script or style.
 CSP = (

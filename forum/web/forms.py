@@ -1,0 +1,52 @@
+"""Forms and services meet here: run a service behind a form, map its errors onto the form."""
+from typing import Callable, Optional, Union
+
+from flask import abort, flash, redirect
+
+from ..domain import DomainError, NotAllowed
+
+
+def populate_errors(form, error: DomainError) -> None:
+    """Put each (field, message) reason beside its field, the rest above the form."""
+    for field_name, message in error.reasons:
+        field = getattr(form, field_name, None) if field_name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+def submit(form, call: Callable[[], object], success: str,
+           back: Union[str, Callable[[], str]], *, buttons: bool = False) -> Optional[object]:
+    """Validate the form and run the service call (FlaskBB populate_errors, once).
+
+    A page form (``buttons=False``) returns None when the form is invalid or the
+    service broke a rule: the reasons are on the form, and the view re-renders it
+    with the user's text intact. A button (``buttons=True``: confirm, accept, vote)
+    has no text to keep: its messages are flashed and the browser goes back. Either
+    way a missing CSRF token is a 400 and NotAllowed a 403; success flashes and
+    redirects to ``back``.
+    """
+    def target() -> str:
+        return back() if callable(back) else back
+
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        if not buttons:
+            return None
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return redirect(target())
+    try:
+        call()
+    except NotAllowed:
+        abort(403)
+    except DomainError as exc:
+        if not buttons:
+            populate_errors(form, exc)
+            return None
+        flash(exc.message, "error")
+        return redirect(target())
+    flash(success, "success")
+    return redirect(target())

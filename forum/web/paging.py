@@ -1,0 +1,32 @@
+"""Page numbers and ids from the query string or the URL, bounded before they reach SQL."""
+from flask import abort, request
+
+MAX_PAGE = 100_000  # far past any real listing; an empty page beyond the last one
+MAX_ID = 2**63 - 1  # the largest id PostgreSQL and SQLite can store
+
+
+def page_number(name: str = "page") -> int:
+    """The 1-based page asked for; anything unusable is page 1, huge ones are capped."""
+    value = request.args.get(name, "")
+    if not value.isdigit():
+        return 1
+    return max(1, min(int(value), MAX_PAGE))
+
+
+def bounded_id(value: int) -> int:
+    """An id from a URL, or 404 when no row could have it (too large for the database)."""
+    if not 0 < int(value) <= MAX_ID:
+        abort(404)
+    return int(value)
+
+
+class Pager:
+    """Page links for a list that is not a database pagination (the search page's)."""
+
+    def __init__(self, page: int, pages: int) -> None:
+        self.page, self.pages = page, max(1, pages)
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
