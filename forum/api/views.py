@@ -16,7 +16,8 @@ def _payload() -> dict:
     """GET arguments, or the JSON object of a POST."""
     if request.method == "GET":
         return request.args.to_dict()
-    data = request.get_json(silent=True)
+    # Unparsable or too deeply nested JSON is a 400 with its reason (forum/web/input.py).
+    data = request.get_json() if request.is_json else None
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object (Content-Type: application/json).")
     return data
@@ -59,8 +60,8 @@ def similar():
     if not title.strip() and not body.strip():
         raise BadRequest("Give a 'title' or a 'body' (both may not be empty).")
     limit = params.integer(data, "limit", 5, 1, 100)
-    category = params.category(data)
-    exclude = params.integer(data, "exclude", 0, 0, None)
+    category = params.category(data, current_user)
+    exclude = params.integer(data, "exclude", 0, 0)
     hits = searching.similar_threads(current_user, title, body, limit=limit,
                                      category_id=category.id if category else None,
                                      exclude_ids=(exclude,) if exclude else ())
@@ -84,7 +85,7 @@ def search():
     limit = params.integer(data, "limit", 20, 1, 100)
     page = params.integer(data, "page", 1, 1, 10_000)
     sort = params.choice(data, "sort", ("relevance", "newest")) or "relevance"
-    filters = params.search_filters(data)
+    filters = params.search_filters(data, current_user)
     result = searching.search_threads(current_user, q, filters, page, limit, sort)
     return jsonify(results=results_json(result.hits), total=result.total, page=page,
                    limit=limit, mode=result.mode,

@@ -47,7 +47,7 @@ def category(slug):
     """One category's threads."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
     if not permissions.can_view_category(current_user, cat):
-        abort(404 if not current_user.is_authenticated else 403)
+        abort(404)  # Security: a restricted category answers exactly like a missing one
     return _listing("threads/category.html", cat)
 
 

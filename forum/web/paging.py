@@ -1,8 +1,10 @@
 """Page numbers and ids from the query string or the URL, bounded before they reach SQL."""
 from flask import abort, request
 
+from ..models import _base
+
 MAX_PAGE = 100_000  # far past any real listing; an empty page beyond the last one
-MAX_ID = 2**63 - 1  # the largest id PostgreSQL and SQLite can store
+MAX_ID = _base.MAX_ID  # integer keys are 32-bit on PostgreSQL
 
 
 def page_number(name: str = "page") -> int:
