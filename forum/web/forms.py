@@ -2,8 +2,26 @@
 from typing import Callable, Optional, Union
 
 from flask import abort, flash, redirect
+from wtforms.validators import ValidationError
 
 from ..domain import DomainError, NotAllowed
+from ..markup import has_visible
+
+
+class Visible:
+    """WTForms validator: the text must have a character a reader can see (issue 12).
+
+    Zero-width spaces, direction overrides or a Hangul filler alone pass a length
+    check but make a title nobody can see or click.
+    """
+
+    def __init__(self, message: str = "Use some visible letters, numbers or signs."):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        """Raise ValidationError when the field has text but nothing visible."""
+        if field.data and not has_visible(field.data):
+            raise ValidationError(self.message)
 
 
 def populate_errors(form, error: DomainError) -> None:

@@ -12,7 +12,6 @@ bodies are checked here for every route, so a new route cannot forget them:
   Python's parser recurses and a 10,000-deep body would crash the request.
 """
 import re
-import unicodedata
 
 from flask import Request, flash, request
 from flask.json.provider import DefaultJSONProvider
@@ -20,16 +19,10 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
+from ..markup import strip_controls
 from ..models._base import MAX_ID
 
 MAX_JSON_DEPTH = 32  # the API's bodies are flat objects; 32 leaves room for any client
-# C0 controls except tab, newline and carriage return; DEL; the C1 controls.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): a title
-# like "invoice\u202Efdp.exe" would show reversed text ("Trojan Source", CVE-2021-42574).
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Letters, numbers, punctuation and symbols are visible; these few of them are not.
-_BLANK_GRAPHEMES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 CONTROLS_REMOVED = ("Invisible control characters were removed from what you sent; "
                     "please check your text.")
 # Strings (with escapes) are skipped when counting brackets, so "[[[" inside one is free.
@@ -42,22 +35,6 @@ class BoundedIntConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def strip_controls(value: str) -> str:
-    """The text without control characters (tab and line breaks are kept)."""
-    return _CONTROLS.sub("", value)
-
-
-def neutralise_bidi(value: str) -> str:
-    """The text without bidirectional embeddings, overrides and isolates."""
-    return _BIDI_CONTROLS.sub("", value)
-
-
-def has_visible(value: str) -> bool:
-    """True when the text has at least one character a reader can see."""
-    return any(unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_GRAPHEMES
-               for ch in value or "")
 
 
 def json_depth(data: bytes) -> int:
