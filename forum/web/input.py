@@ -4,7 +4,8 @@ Ids in URLs, control characters in query strings and forms, and the depth of JSO
 bodies are checked here for every route, so a new route cannot forget them:
 
 - every ``<int:...>`` in a URL only matches 1..2**31-1 (PostgreSQL's integer key), so a
-  larger id is a 404 like any missing row instead of a database error;
+  larger id is a 404 like any missing row instead of a database error, and a text segment
+  (``<slug>``) with a control character in it is a 404 too;
 - NUL and other control characters are removed from query strings and forms (PostgreSQL
   refuses NUL in text; the others are invisible and only serve to confuse), and the
   member is told when something they sent was changed;
@@ -16,7 +17,7 @@ import re
 from flask import Request, flash, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.utils import cached_property
 
 from ..markup import strip_controls
@@ -60,6 +61,14 @@ class BoundedJSONProvider(DefaultJSONProvider):
                 json_depth(raw) > MAX_JSON_DEPTH:
             raise JSONTooDeep(f"JSON nested more than {MAX_JSON_DEPTH} levels deep.")
         return super().loads(s, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """``<slug>``, ``<name>``: a path segment without control characters (else 404)."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\x00-\x1f\x7f-\x9f]")
 
 
 def _cleaned(multidict):
@@ -111,6 +120,7 @@ def _tell_about_controls() -> None:
 def init_app(app) -> None:
     """Install the bounded converter, request class and JSON parser (before blueprints)."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.request_class = ForumRequest
     app.json = BoundedJSONProvider(app)
     app.before_request(_tell_about_controls)
