@@ -229,3 +229,9 @@ def test_direction_overrides_are_neutralised_where_rendered(app, client, world):
     assert "Body with an override and isolate." in page
     with app.app_context():  # the database keeps what was typed
         assert db.session.get(Thread, 1).title == title
+
+
+def test_rendered_markdown_has_no_overrides_outside_templates_too():
+    from forum.markup import render
+
+    assert str(render("a \u202eb\u202c \u2066c\u2069")) == "<p>a b c</p>\n"
