@@ -8,6 +8,7 @@ from .. import searching
 from ..learning.evidence import Evidence, thread_evidence
 from ..markup import snippet
 from ..suggestions import log as suggestion_log
+from ..web.limits import shared_budget
 from . import bp, params
 from .params import BadRequest
 
@@ -51,6 +52,7 @@ def _bad_request(exc):
 
 
 @bp.route("/similar", methods=["GET", "POST"])
+@shared_budget("model_api")  # both endpoints run the model: one budget between them
 def similar():
     """Threads similar to a draft (title and/or body)."""
     started = time.perf_counter()
@@ -77,6 +79,7 @@ def similar():
 
 
 @bp.route("/search")
+@shared_budget("model_api")
 def search():
     """Hybrid meaning + keyword search with filters and pagination."""
     started = time.perf_counter()

@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from ..domain import DomainError
 from ..extensions import limiter
 from ..web.forms import populate_errors
+from ..web.limits import budget
 from . import bp, reset, services
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from .redirects import safe_next
@@ -36,7 +37,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("register")
 def register():
     """Create an account and log in."""
     if current_user.is_authenticated:
@@ -74,7 +75,7 @@ RESET_SENT = ("If an account has that address, we sent it an e-mail with a link 
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_request():
     """Ask for a password reset e-mail."""
     form = ResetRequestForm()
@@ -86,7 +87,7 @@ def reset_request():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_password(token):
     """Choose a new password with the link from the e-mail."""
     try:
