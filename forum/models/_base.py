@@ -8,6 +8,7 @@ def utcnow() -> datetime:
 
 
 MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+YEAR_MIN, YEAR_MAX = 1950, 2100  # dates and years any filter or form accepts (issue 12)
 
 
 def row_id(value) -> int | None:

@@ -126,3 +126,31 @@ def test_brackets_inside_json_strings_do_not_count_as_nesting(client):
 def test_invalid_json_still_says_so(client):
     response = client.post("/api/v1/similar", data="{not json", content_type="application/json")
     assert response.status_code == 400 and "JSON" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_dates_in_forms_stay_within_the_supported_years(app, admin_client, csrf_token):
+    with app.app_context():
+        make_user("amina")
+    token = csrf_token(admin_client, "/admin/users/2")
+    for value in ("9999-12-31", "0001-01-01"):
+        response = admin_client.post("/admin/users/2/suspend", data={
+            "csrf_token": token, "until": value, "reason": "Spam", "submit": "Suspend"})
+        assert response.status_code == 400
+        assert "Give a date between 1950 and 2100." in response.get_data(as_text=True)
+        response = admin_client.post("/moderation/threads/1/pin", data={
+            "pin-csrf_token": token, "pin-scope": "site", "pin-until": value,
+            "pin-reason": "", "pin-submit": "Pin"})
+        assert response.status_code == 400
+        assert "Give a date between 1950 and 2100." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_thread_number_typed_into_a_form_is_bounded(app, admin_client, csrf_token):
+    token = csrf_token(admin_client, "/moderation/threads/1")
+    for number in HUGE_IDS:
+        response = admin_client.post("/moderation/threads/1/duplicate", data={
+            "duplicate-csrf_token": token, "duplicate-original": number,
+            "duplicate-reason": "", "duplicate-submit": "Close as duplicate"})
+        assert response.status_code == 400, number
+        assert "There is no thread with that number." in response.get_data(as_text=True)
