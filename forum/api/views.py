@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import searching
 from ..learning.evidence import Evidence, thread_evidence
-from ..markup import snippet
+from ..markup import neutralise_bidi, snippet
 from ..suggestions import log as suggestion_log
 from ..web.limits import shared_budget
 from . import bp, params
@@ -29,12 +29,12 @@ def hit_json(hit, evidence=None) -> dict:
     from ..threads.views import thread_url
 
     t = hit.thread
-    return {
-        "id": t.id, "title": t.title, "url": thread_url(t), "score": hit.score,
+    return {  # text a client will show loses direction overrides, as on our pages (issue 12)
+        "id": t.id, "title": neutralise_bidi(t.title), "url": thread_url(t), "score": hit.score,
         "closeness": searching.closeness_label(hit.score), "category": t.category.name,
         "category_slug": t.category.slug, "kind": t.kind, "status": t.status,
         "country": t.country, "featured": bool(t.featured), "external_id": t.external_id,
-        "snippet": snippet(t.opening.body if t.opening else "", 220),
+        "snippet": neutralise_bidi(snippet(t.opening.body if t.opening else "", 220)),
         "replies": t.reply_count, "created_at": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         **(evidence or Evidence()).as_json(),
     }

@@ -235,3 +235,17 @@ def test_rendered_markdown_has_no_overrides_outside_templates_too():
     from forum.markup import render
 
     assert str(render("a \u202eb\u202c \u2066c\u2069")) == "<p>a b c</p>\n"
+
+
+def test_the_api_sends_titles_and_snippets_without_overrides(search_app):
+    from forum.threads import services
+
+    author, category = make_user("amina"), make_category("Funding")
+    services.create_thread(author, category, "Invoice \u202eexe.fdp\u202c for the team",
+                           "Invoice body with \u2067isolated\u2069 words.")
+    client = search_app.test_client()
+    for url in ("/api/v1/search?q=invoice", "/api/v1/similar?title=invoice"):
+        results = client.get(url).get_json()["results"]
+        assert results, url
+        assert results[0]["title"] == "Invoice exe.fdp for the team"
+        assert results[0]["snippet"] == "Invoice body with isolated words."
