@@ -26,9 +26,9 @@ from ..models._base import MAX_ID
 MAX_JSON_DEPTH = 32  # the API's bodies are flat objects; 32 leaves room for any client
 CONTROLS_REMOVED = ("Invisible control characters were removed from what you sent; "
                     "please check your text.")
-# Strings (with escapes) are skipped when counting brackets, so "[[[" inside one is free.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+# A string (with escapes; an unterminated one runs to the end) or a bracket: brackets inside
+# strings do not count, and no position is scanned twice, so any body takes linear time.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -41,9 +41,12 @@ class BoundedIntConverter(IntegerConverter):
 def json_depth(data: bytes) -> int:
     """How deeply arrays and objects nest in a JSON text (strings ignored)."""
     depth = deepest = 0
-    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub(b'""', data)):
-        depth += 1 if bracket in (b"[", b"{") else -1
-        deepest = max(deepest, depth)
+    for token in _JSON_TOKENS.findall(data):
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
     return deepest
 
 

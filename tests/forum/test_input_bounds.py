@@ -4,6 +4,7 @@ The route lists come from app.url_map, so a route added later is covered without
 this file.
 """
 import re
+import time
 
 import pytest
 
@@ -154,3 +155,12 @@ def test_a_thread_number_typed_into_a_form_is_bounded(app, admin_client, csrf_to
             "duplicate-reason": "", "duplicate-submit": "Close as duplicate"})
         assert response.status_code == 400, number
         assert "There is no thread with that number." in response.get_data(as_text=True)
+
+
+def test_the_depth_check_takes_linear_time_on_unterminated_strings(client):
+    """An unterminated string full of escaped quotes once made the check quadratic (minutes)."""
+    body = "[" * 40 + '"' + '\\"' * 100_000
+    started = time.perf_counter()
+    response = client.post("/api/v1/similar", data=body, content_type="application/json")
+    assert response.status_code == 400 and "JSON" in response.get_json()["error"]
+    assert time.perf_counter() - started < 10  # linear: well under a second
