@@ -39,7 +39,7 @@ def integer(data: dict, key: str, default: int, low: int, high: int = MAX_ID) ->
         raise BadRequest(f"'{key}' must be an integer.")
     if isinstance(value, str):
         value = value.strip()
-        if not value.lstrip("-").isdigit():
+        if not value.lstrip("-").isdecimal():  # not isdigit(): int() refuses "²"
             raise BadRequest(f"'{key}' must be an integer.")
         # Python refuses to convert more than 4,300 digits; none of ours needs 20.
         value = int(value) if len(value) <= 20 else (-1 if value.startswith("-") else 1) * 10**20
@@ -58,7 +58,7 @@ def category(data: dict, user, key: str = "category") -> Optional[Category]:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadRequest(f"'{key}' must be a category slug or id.")
     stmt = select(Category)
-    if isinstance(value, int) or str(value).isdigit():
+    if isinstance(value, int) or str(value).isdecimal():
         number = row_id(value)  # a number no row can have is simply unknown
         found = db.session.get(Category, number) if number else None
     else:

@@ -20,6 +20,7 @@ from ..api.params import BadRequest
 from ..extensions import db
 from ..models import Post
 from ..threads.filters import SearchFilters
+from ..web.paging import bounded_page
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,7 @@ def parse_search_args(args, user) -> SearchRequest:
         req.problems.append(f"Your search was shortened to its first {params.QUERY_MAX:,} "
                             "characters.")
     req.sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    page = _clean(args.get("page")).strip()
-    req.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1
+    req.page = bounded_page(_clean(args.get("page")), MAX_PAGE)
     for key in FILTER_KEYS:
         value = _clean(args.get(key)).strip()
         if not value:

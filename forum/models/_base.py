@@ -18,7 +18,8 @@ def row_id(value) -> int | None:
     forms and query strings pass through here before they reach a query.
     """
     text = str(value).strip() if value is not None else ""
-    if not text.isdigit():
+    # isdigit() takes "²", which int() refuses; more than 10 digits is beyond MAX_ID anyway.
+    if not text.isdecimal() or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

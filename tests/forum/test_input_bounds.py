@@ -53,6 +53,12 @@ def test_every_id_route_answers_404_beyond_the_largest_key(app, admin_client, cs
             assert response.status_code == 404, (method, url, response.status_code)
 
 
+def test_ids_in_query_strings_are_bounded(app, admin_client):
+    for value in (HUGE_PAGE, "9" * 5000, "\u00b2"):
+        assert admin_client.get(f"/threads/1?reply_to={value}&quote=1").status_code == 200
+        assert admin_client.get(f"/mentions?q=r&thread={value}").status_code == 200
+
+
 def test_an_id_of_zero_is_not_found_and_real_ids_still_work(app, admin_client):
     assert admin_client.get("/threads/0").status_code == 404
     assert admin_client.get("/threads/1").status_code == 200
@@ -65,7 +71,7 @@ def test_every_page_answers_a_huge_page_number_without_error(app, admin_client):
               if method == "GET" and "<" not in rule]
     assert "/" in routes and "/search" in routes and "/admin/users" in routes
     for rule in routes + ["/c/funding", "/u/root", "/countries/Kenya"]:
-        for page in (HUGE_PAGE, str(2**63), "-1", "abc"):
+        for page in (HUGE_PAGE, str(2**63), "-1", "abc", "9" * 5000, "\u00b2", "\u0663"):
             response = admin_client.get(f"{rule}?page={page}&q=fund")
             assert response.status_code < 500, (rule, page, response.status_code)
             if rule.startswith("/api/"):
