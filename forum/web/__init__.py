@@ -1,6 +1,7 @@
 """What every blueprint shares: template helpers, page headers, and (in submodules) the one
-access-checking loader and staff guard (access), the one form helper (forms) and the one
-page-number parser (paging)."""
+access-checking loader and staff guard (access), the one form helper (forms), the one
+page-number parser (paging), the bounds on all input (input) and the rate-limit budgets
+(limits)."""
 from datetime import datetime
 
 from flask import current_app, request
