@@ -21,7 +21,9 @@ def ids(app):
 
 
 def _page(response) -> str:
-    return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", response.get_data(as_text=True))
+    """The page without the values that change on every request (tokens, session ids)."""
+    return re.sub(r'name="(csrf_token|suggestion_session)"[^>]*value="[^"]*"', "",
+                  response.get_data(as_text=True))
 
 
 def _login(auth, name):
@@ -82,3 +84,12 @@ def test_the_group_member_may_use_it(client, auth, ids):
         assert answers["api_search"][0] == 200 and answers["api_similar"][0] == 200
         assert answers["api_post"][0] == 200 and answers["page"] is False
     assert client.get("/c/kenya-team").status_code == 200
+
+
+def test_the_composer_preselects_a_restricted_category_like_a_missing_one(client, auth, ids):
+    _login(auth, "outsider")
+    client.get("/")  # shows the welcome message
+    restricted = _page(client.get("/threads/new?category=kenya-team"))
+    missing = _page(client.get("/threads/new?category=no-such-category"))
+    assert restricted == missing.replace("no-such-category", "kenya-team")
+    assert "Kenya team" not in restricted
