@@ -43,6 +43,17 @@ class User(UserMixin, db.Model):
         secondary=group_members, back_populates="members"
     )
 
+    # The key of the login session this object was loaded for (auth.sessions sets it); a
+    # plain attribute, never stored on the row.
+    session_key = None
+
+    def get_id(self) -> str:
+        """The login session's key: Flask-Login keeps it in the session and remember cookies."""
+        if not self.session_key:
+            # Security: without a server-side session row nothing could end this sign-in.
+            raise RuntimeError("start a login session (auth.sessions.start) before login_user")
+        return self.session_key
+
     def set_password(self, password: str) -> None:
         """Hash the password with scrypt (werkzeug's default modern KDF)."""
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -109,7 +109,7 @@ def watch():
 
 
 def _mention_key() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"
 
 
 @bp.route("/mentions")
