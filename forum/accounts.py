@@ -78,9 +78,21 @@ def check_password(password: str, user_inputs: Iterable[str] = ()) -> str:
         raise DomainError(("password", f"Use at least {PASSWORD_MIN} characters."))
     if len(password) > PASSWORD_MAX:
         raise DomainError(("password", f"Use at most {PASSWORD_MAX} characters."))
-    words = [w for value in user_inputs if value for w in re.split(r"[\s@._+-]+", value) + [value]
-             if len(w) >= 3]
+    words = []
+    for value in filter(None, user_inputs):  # "amina.diallo": itself, its parts, run together
+        parts = [p for p in re.split(r"[\W_]+", value.lower()) if len(p) >= 3]
+        words += [value.lower(), "".join(parts)] + parts
     result = zxcvbn(password, user_inputs=words + ["headstart"], max_length=PASSWORD_MAX)
+    own = [m for m in result["sequence"] if m.get("dictionary_name") == "user_inputs"]
+    if own and result["score"] >= PASSWORD_SCORE:
+        # Whoever targets this account knows its names: what is left without them must
+        # still be strong on its own ("wanjiru-kamau-2024" is "-2024" to them).
+        rest = "".join(ch for i, ch in enumerate(password)
+                       if not any(m["i"] <= i <= m["j"] for m in own))
+        if zxcvbn(rest, max_length=PASSWORD_MAX)["score"] < PASSWORD_SCORE:
+            raise DomainError(("password", "That password is too easy to guess for anyone who "
+                                           "knows your name or address: add uncommon words "
+                                           "that have nothing to do with you."))
     if result["score"] < PASSWORD_SCORE:
         feedback = result["feedback"]
         hint = " ".join(filter(None, [feedback.get("warning")] + feedback.get("suggestions", [])))
