@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -55,10 +56,10 @@ class TokenForm(FlaskForm):
     name = StringField("What is it for?", validators=[
         DataRequired("Name the token, e.g. the tool that will use it."), Length(max=100)])
     scope = RadioField("Access", default="read", choices=[
-        ("read", "Read: similar threads and search, as you may see them"),
-        ("write", "Read and write: also post replies in your name")])
+        SelectChoice("read", "Read: similar threads and search, as you may see them"),
+        SelectChoice("write", "Read and write: also post replies in your name")])
     days = SelectField("Works for", coerce=int, default=90, choices=[
-        (d, f"{d} days") for d in EXPIRY_DAYS])
+        SelectChoice(d, f"{d} days") for d in EXPIRY_DAYS])
     submit = SubmitField("Create token")
 
 
