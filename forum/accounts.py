@@ -43,11 +43,11 @@ def check_username(name: str) -> str:
 
 
 def create_user(name: str, password: str, *, email: Optional[str] = None,
-                role: str = "member", **profile) -> User:
-    """Create a login account."""
+                role: str = "member", context: tuple[str, ...] = (), **profile) -> User:
+    """Create a login account (``context``: more words the password must not be built on)."""
     name = check_username(name)
     email = (email or "").strip().lower() or None
-    check_password(password, (name, profile.get("display_name") or "", email or ""))
+    check_password(password, (name, profile.get("display_name") or "", email or "") + context)
     if role not in ROLES:
         raise DomainError(("role", f"Role must be one of {', '.join(ROLES)}."))
     if email and db.session.scalar(select(User.id).where(User.email == email)):

@@ -52,7 +52,10 @@ def register():
         else:
             sessions.start(user, request.user_agent.string)
             login_user(user)
-            flash(f"Welcome to Headstart, {user.username}.", "success")
+            # The same words whether or not the address has an account (issue 12).
+            check = " To use your e-mail address, open the link we sent to it." \
+                if user.pending_email else ""
+            flash(f"Welcome to Headstart, {user.username}.{check}", "success")
             return redirect(safe_next(form.next.data))
     return render_template("auth/register.html", form=form)
 

@@ -1,4 +1,5 @@
-"""login sessions kept on the server and personal API tokens (issue 12)
+"""login sessions kept on the server, personal API tokens, e-mail addresses waiting for
+confirmation (issue 12)
 
 Upgrading signs everyone out once: the old cookies name user ids, the new ones name
 session keys.
@@ -52,8 +53,13 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pending_email', sa.String(length=254), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('pending_email')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')
