@@ -163,8 +163,8 @@ def _name_taken(key: str, user_id: Optional[int]) -> bool:
     # derived column in step with a folding table that changes with Unicode versions.
     if not key:
         return False
-    rows = db.session.execute(select(User.id, User.username, User.display_name)
-                              .where(User.is_placeholder.is_(False)))
+    # Imported authors (placeholders) count too: their names are on the archive's posts.
+    rows = db.session.execute(select(User.id, User.username, User.display_name))
     return any(uid != user_id and key in (name_key(username), name_key(display or ""))
                for uid, username, display in rows)
 

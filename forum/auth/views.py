@@ -53,8 +53,9 @@ def register():
             sessions.start(user, request.user_agent.string)
             login_user(user)
             # The same words whether or not the address has an account (issue 12).
-            check = " To use your e-mail address, open the link we sent to it." \
-                if user.pending_email else ""
+            check = "" if not user.pending_email else (
+                " To use your e-mail address, open the link we sent to it."
+                if reset.available() else " Your e-mail address waits for confirmation.")
             flash(f"Welcome to Headstart, {user.username}.{check}", "success")
             return redirect(safe_next(form.next.data))
     return render_template("auth/register.html", form=form)
