@@ -26,6 +26,8 @@ def create_app(test_config=None) -> Flask:
         static_folder="../static",
     )
     config_module.load_config(app, test_config)
+    from .web import input as web_input
+    web_input.init_app(app)  # bounded ids, clean text, shallow JSON: before any route exists
     db.init_app(app)
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)

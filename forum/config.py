@@ -15,6 +15,9 @@ DEFAULTS = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Images in posts from other servers: off, so a post cannot tell a third party who
+    # reads it and when (shown as links instead); True shows them as images.
+    "REMOTE_IMAGES": False,
     "SEARCH_ENABLED": True,
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
@@ -65,10 +68,11 @@ ENV_KEYS = {
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
     "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
+    "REMOTE_IMAGES": "REMOTE_IMAGES",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
 INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS")
-BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
+BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 
 def instance_path() -> str:

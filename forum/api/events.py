@@ -16,12 +16,12 @@ def suggestion_event():
     # The blueprint is CSRF-exempt; this endpoint writes, so it takes JSON only: a
     # cross-site form cannot send application/json without a CORS preflight, which
     # we never grant, and SameSite=Lax keeps the session cookie off cross-site POSTs.
-    data = request.get_json(silent=True) if request.is_json else None
+    data = request.get_json() if request.is_json else None  # bad JSON: a 400 with its reason
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object (Content-Type: application/json).")
     event = params.text(data, "event", 16)
     opened = event == "opened"
-    thread_id = params.integer(data, "thread_id", 0, 1, None) if opened else None
+    thread_id = params.integer(data, "thread_id", 0, 1) if opened else None
     rank = params.integer(data, "rank", 0, 1, 100) if opened else None
     try:
         suggestion_log.record_client_event(current_user, params.text(data, "session", 64),

@@ -6,6 +6,7 @@ from .. import login_sessions as sessions
 from ..domain import DomainError
 from ..extensions import limiter
 from ..web.forms import populate_errors
+from ..web.limits import budget
 from . import bp, reset, services
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from .redirects import safe_next
@@ -38,7 +39,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("register")
 def register():
     """Create an account and log in."""
     if current_user.is_authenticated:
@@ -85,7 +86,7 @@ RESET_SENT = ("If an account has that address, we sent it an e-mail with a link 
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_request():
     """Ask for a password reset e-mail."""
     form = ResetRequestForm()
@@ -97,7 +98,7 @@ def reset_request():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_password(token):
     """Choose a new password with the link from the e-mail."""
     try:
