@@ -55,6 +55,7 @@ def create_app(test_config=None) -> Flask:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from .models import User
-    return db.session.get(User, int(user_id))
+def _load_user(session_key: str):
+    """The user of a live login session; a deleted or expired session signs nobody in."""
+    from . import login_sessions as sessions
+    return sessions.load(session_key)

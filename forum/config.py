@@ -46,6 +46,7 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
     "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
+    "LOGIN_SESSION_DAYS": 30,  # a sign-in and its remember cookie last at most this long
 }
 
 ENV_KEYS = {
@@ -66,10 +67,11 @@ ENV_KEYS = {
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
+    "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
     "REMOTE_IMAGES": "REMOTE_IMAGES",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT",)
+INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS")
 BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 

@@ -5,10 +5,12 @@ from flask_login import current_user
 from ..domain import DomainError
 from ..suggestions import log as suggestion_log
 from . import bp, params
+from .auth import token_may_write
 from .params import BadRequest
 
 
 @bp.route("/suggestions/events", methods=["POST"])
+@token_may_write
 def suggestion_event():
     """Record one composer event; 204 whether or not it was recorded (opt-outs stay private)."""
     # The blueprint is CSRF-exempt; this endpoint writes, so it takes JSON only: a

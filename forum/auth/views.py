@@ -2,6 +2,7 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from .. import login_sessions as sessions
 from ..domain import DomainError
 from ..extensions import limiter
 from ..web.forms import populate_errors
@@ -29,7 +30,8 @@ def login():
         except DomainError as exc:
             populate_errors(form, exc)
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, request.user_agent.string)
+            login_user(user, remember=form.remember.data, duration=sessions.lifetime())
             notice = services.suspension_notice(user)
             flash(notice or f"Welcome back, {user.name}.", "error" if notice else "success")
             return redirect(safe_next(form.next.data))
@@ -49,8 +51,13 @@ def register():
         except DomainError as exc:
             populate_errors(form, exc)
         else:
+            sessions.start(user, request.user_agent.string)
             login_user(user)
-            flash(f"Welcome to Headstart, {user.username}.", "success")
+            # The same words whether or not the address has an account (issue 12).
+            check = "" if not user.pending_email else (
+                " To use your e-mail address, open the link we sent to it."
+                if reset.available() else " Your e-mail address waits for confirmation.")
+            flash(f"Welcome to Headstart, {user.username}.{check}", "success")
             return redirect(safe_next(form.next.data))
     return render_template("auth/register.html", form=form)
 
@@ -58,6 +65,10 @@ def register():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (POST with a CSRF token only, so no link or image can log you out)."""
+    if current_user.is_authenticated:
+        # Security: deleting the session row ends every copy of this session and
+        # remember cookie, not only the one this browser holds (issue 12).
+        sessions.end(current_user.session_key)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("threads.index"))
