@@ -5,12 +5,14 @@ from flask_login import current_user
 from ..domain import DomainError, NotAllowed
 from ..threads import services as thread_services
 from ..web.access import thread_or_404
+from ..web.limits import shared_budget
 from . import bp, params
 from .auth import writes
 from .params import BadRequest
 
 
 @bp.route("/threads/<int:thread_id>/replies", methods=["POST"])
+@shared_budget("reply", methods=("POST",))  # the same budget as the reply box
 @writes
 def reply(thread_id):
     """Reply to a thread the requesting member may read: JSON ``body`` (Markdown)."""

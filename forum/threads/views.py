@@ -12,7 +12,7 @@ from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
 from ..web.access import post_or_404, thread_or_404
 from ..web.forms import populate_errors, submit
-from ..web.limits import budget
+from ..web.limits import budget, shared_budget
 from ..web.paging import page_number
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
@@ -142,7 +142,7 @@ def _similar_for_form(form):
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
-@budget("reply")
+@shared_budget("reply", methods=("POST",))  # with the API's replies: one budget
 @login_required
 def reply(thread_id):
     """Post a reply; on error, the thread page comes back with the text intact."""

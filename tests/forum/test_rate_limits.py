@@ -113,6 +113,19 @@ def test_the_two_model_endpoints_share_one_budget(client, world):
 
 
 @LIMITED
+def test_replies_from_the_page_and_the_api_share_one_budget(client, auth, csrf_token, world):
+    auth.login("amina")
+    token = csrf_token(client, "/threads/1")
+    api_reply = lambda: client.post("/api/v1/threads/1/replies", json={"body": "Via the API."},
+                                    headers={"X-CSRFToken": token})
+    assert CASES["reply"][1](client, csrf_token).status_code == 302
+    assert api_reply().status_code == 201
+    response = api_reply()
+    assert response.status_code == 429 and "Too many" in response.get_json()["error"]
+    assert CASES["reply"][1](client, csrf_token).status_code == 429
+
+
+@LIMITED
 def test_posting_and_checking_have_separate_budgets(app, client, auth, csrf_token, world):
     auth.login("amina")
     check = CASES["check"][1]
