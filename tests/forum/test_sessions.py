@@ -13,6 +13,8 @@ from tests.forum.community import is_login_redirect, post
 NEW_PASSWORD = "quiet-lantern-orchard-58"
 PRIVATE = "/settings/profile"  # any page that needs a signed-in member
 
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
 
 @pytest.fixture
 def people(app):
@@ -53,6 +55,7 @@ def remembered(app):
     return app.test_client()
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_copies_of_the_cookies_work_until_logout_then_never(app, client, auth, people, thief,
                                                             remembered):
     sign_in(client, auth, remember=True)
@@ -93,6 +96,7 @@ def test_database_keeps_only_a_digest_of_the_session_key(app, client, auth, peop
     assert len(hashes) == 1 and key not in hashes[0] and len(hashes[0]) == 64
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_password_change_ends_every_other_session(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     other_device = app.test_client()
@@ -126,6 +130,7 @@ def test_password_change_needs_the_current_password(app, client, auth, people, t
         assert user.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_suspension_ends_every_session(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     copy_cookie(client, thief, "session")
@@ -145,6 +150,7 @@ def test_suspension_ends_every_session(app, client, auth, people, thief, remembe
     assert page.status_code == 302
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_admin_signs_a_member_out_everywhere(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     copy_cookie(client, thief, "session")
