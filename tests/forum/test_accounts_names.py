@@ -8,7 +8,7 @@ from sqlalchemy import select
 from forum.accounts import name_key
 from forum.extensions import db
 from forum.models import User
-from tests.factories import PASSWORD, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.forum.community import post
 
 TAKEN = "That name looks like another member's name"

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from forum.extensions import db
 from forum.models import ApiToken, Post, User
 from forum.models._base import utcnow
-from tests.conftest import get_csrf_token
+from tests.conftest import AuthActions, get_csrf_token
 from tests.factories import make_category, make_group, make_thread, make_user
 from tests.forum.community import post
 
@@ -176,7 +176,6 @@ def test_signing_out_everywhere_revokes_tokens(app, client, auth, world):
     auth.login("amina")
     _, secret = create_token(client, "laptop", "write")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     AuthActions(admin).login("root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))

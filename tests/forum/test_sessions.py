@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import LoginSession, User
+from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_user
 from tests.forum.community import is_login_redirect, post
 
@@ -72,7 +73,6 @@ def test_remember_cookie_alone_signs_in_and_differs_per_login(app, client, auth,
     sign_in(client, auth, remember=True)
     first = client.get_cookie("remember_token").value
     other = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other, AuthActions(other), remember=True)
     second = other.get_cookie("remember_token").value
     assert first != second
@@ -100,7 +100,6 @@ def test_database_keeps_only_a_digest_of_the_session_key(app, client, auth, peop
 def test_password_change_ends_every_other_session(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     other_device = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other_device, AuthActions(other_device), remember=True)
     copy_cookie(other_device, thief, "session")
     copy_cookie(other_device, remembered, "remember_token")
@@ -136,7 +135,6 @@ def test_suspension_ends_every_session(app, client, auth, people, thief, remembe
     copy_cookie(client, thief, "session")
     copy_cookie(client, remembered, "remember_token")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))
@@ -156,7 +154,6 @@ def test_admin_signs_a_member_out_everywhere(app, client, auth, people, thief, r
     copy_cookie(client, thief, "session")
     copy_cookie(client, remembered, "remember_token")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))
@@ -175,7 +172,6 @@ def test_members_cannot_sign_others_out(app, client, auth, people):
     with app.app_context():
         root = db.session.scalar(select(User.id).where(User.username == "root"))
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     sign_in(client, auth)
     assert post(client, f"/admin/users/{root}/sign-out", {}).status_code == 403
@@ -185,7 +181,6 @@ def test_members_cannot_sign_others_out(app, client, auth, people):
 def test_sign_out_on_every_other_device(app, client, auth, people, thief):
     sign_in(client, auth)
     other = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other, AuthActions(other))
     copy_cookie(other, thief, "session")
     page = client.get("/settings/security").get_data(as_text=True)
