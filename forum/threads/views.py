@@ -105,7 +105,9 @@ def new():
     form.category.choices = [SelectChoice(0, "Choose a category…")] + _category_choices()
     if request.method == "GET" and request.args.get("category"):
         cat = db.session.scalar(select(Category).where(Category.slug == request.args["category"]))
-        form.category.data = cat.id if cat else 0
+        # Security: a category this member may not read is preselected like a missing one.
+        form.category.data = cat.id if cat and permissions.can_view_category(
+            current_user, cat) else 0
     if not suggestion_log.valid_session(form.suggestion_session.data):
         form.suggestion_session.data = suggestion_log.new_session()
     if not permissions.can_post(current_user):
