@@ -157,7 +157,7 @@ def test_lists_are_retrained_when_the_size_changes_fourfold():
     assert base.nlist == ivf_shape(4000)[0]
     assert not needs_training(base, 5000, large=1000)
     assert needs_training(base, 40_000, large=1000)  # grown tenfold: new lists
-    assert needs_training(base, 400, large=1000)     # shrunk below the threshold: exact again
+    assert needs_training(base, 3000, large=8000)    # well below the threshold: exact again
 
 
 def test_quantised_vectors_still_match_their_embeddings(tmp_path):
