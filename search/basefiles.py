@@ -31,6 +31,7 @@ LARGE_BASE = 50_000
 NLIST_PER_SQRT_N = 4
 NPROBE_SHARE = 0.08
 TRAIN_POINTS_PER_LIST = 40   # k-means sample: enough for stable lists, bounded build time
+MIN_TRAINING = 50_000
 CHUNK = 50_000               # vectors encoded per step (bounds the keeper's memory)
 RETRAIN_FACTOR = 4
 
@@ -106,13 +107,15 @@ def fold(base: faiss.Index, hidden: np.ndarray, delta_ids: np.ndarray, delta: np
     return new
 
 
-def compact(snapshot, large: int = LARGE_BASE) -> faiss.Index:
+def compact(snapshot, large: int = LARGE_BASE, vectors_of: VectorsOf | None = None) -> faiss.Index:
     """A base holding every live vector of a ``VectorSnapshot``: its delta folded into the
     current base when the lists still fit the size, else a base built afresh.
 
     Args:
         snapshot: The snapshot to compact (not changed).
         large: Above this many vectors, the base is IVF-SQ8.
+        vectors_of: Exact vectors by id for a fresh build (e.g. from the database);
+            defaults to the snapshot's own, which a quantised base only approximates.
 
     Returns:
         A new in-memory FAISS index, to be written with ``search.segments.write_base``.
@@ -120,14 +123,17 @@ def compact(snapshot, large: int = LARGE_BASE) -> faiss.Index:
     ids = np.array(snapshot.ids(), np.int64)
     if snapshot.base is not None and not needs_training(snapshot.base, len(ids), large):
         return fold(snapshot.base, snapshot.hidden, snapshot.delta_ids, snapshot.delta)
-    return build_base(ids, snapshot.vectors, snapshot.dim, large)
+    return build_base(ids, vectors_of or snapshot.vectors, snapshot.dim, large)
 
 
 def _trained_ivf(ids: np.ndarray, vectors_of: VectorsOf, dim: int) -> faiss.IndexIVFScalarQuantizer:
     """An empty IVF-SQ8 with lists and scalar ranges trained on a sample of the vectors."""
     nlist, nprobe = ivf_shape(len(ids))
     rng = np.random.default_rng(1234)
-    sample = np.sort(rng.choice(ids, size=min(len(ids), nlist * TRAIN_POINTS_PER_LIST), replace=False))
+    # k-means wants ~40 points a list; the 8-bit ranges want a broad sample (values
+    # outside the trained range are clamped).
+    size = min(len(ids), max(nlist * TRAIN_POINTS_PER_LIST, MIN_TRAINING))
+    sample = np.sort(rng.choice(ids, size=size, replace=False))
     training = np.ascontiguousarray(vectors_of(sample), np.float32)
     index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist,
                                           faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)

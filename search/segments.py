@@ -149,21 +149,21 @@ class VectorSnapshot:
         return out
 
     def matches(self, ids: Iterable[int], expected: np.ndarray) -> np.ndarray:
-        """Whether the live vector of each id equals ``expected`` (one row per id, all live).
+        """Whether the live vector of each id is ``expected`` (one row per id, all live).
 
-        Exact rows (delta, flat base) must agree within 1e-4 per dimension; rows of a
-        quantised base (8-bit codes, cosine error ~1e-5) by cosine within 1e-4, which
-        still tells an edited text's vector apart.
+        Exact rows (delta, flat base) must agree within 1e-4 per dimension. A quantised
+        base holds 8-bit approximations: there ``expected`` is encoded and decoded with
+        the base's own quantiser, which gives back the stored row exactly when the
+        vector has not changed.
         """
         ids = [int(i) for i in ids]
         have, want = self.vectors(ids), _matrix(expected, self.dim)
-        close = np.isclose(have, want, atol=1e-4).all(axis=1)
-        if isinstance(self.base, faiss.IndexScalarQuantizer | faiss.IndexIVFScalarQuantizer):
-            norms = np.linalg.norm(have, axis=1) * np.linalg.norm(want, axis=1)
-            cosine = (have * want).sum(axis=1) / np.maximum(norms, 1e-12)
+        if isinstance(self.base, faiss.IndexIVFScalarQuantizer):
             quantised = np.array([i not in self._delta_pos for i in ids], bool)
-            close = np.where(quantised, cosine >= 1 - 1e-4, close)
-        return close
+            if quantised.any():
+                want = want.copy()
+                want[quantised] = self.base.sa_decode(self.base.sa_encode(want[quantised]))
+        return np.isclose(have, want, atol=1e-4).all(axis=1)
 
     # ------------------------------------------------------------ writing (new snapshots)
     def with_changes(self, upserts: Mapping[int, np.ndarray], removals: Iterable[int] = ()) -> VectorSnapshot:

@@ -270,12 +270,26 @@ class SearchService:
     def _write_base(self, snapshot: VectorSnapshot, seq: int) -> VectorSnapshot:
         """Fold the delta into a new base file and map it (keeper only)."""
         # Exact below SEARCH_LARGE_BASE vectors, IVF-SQ8 above (mapped by every worker).
-        base = compact(snapshot, self.large_base)
+        base = compact(snapshot, self.large_base, self._stored_vectors_of(snapshot))
         manifest = self.keeper.write_base(base, {
             "model_id": self.index_model_id(self.embedder), "seq": seq})
         self.keeper.cleanup()
         found = read_base(self.directory, manifest["model_id"], snapshot.dim)
         return VectorSnapshot.from_base(found[0] if found else base)
+
+    def _stored_vectors_of(self, snapshot: VectorSnapshot):
+        """Exact vectors by id for a freshly trained base: from the stored embeddings (a
+        quantised base only approximates them), the snapshot's where none is stored."""
+        def vectors_of(ids: np.ndarray) -> np.ndarray:
+            found: dict[int, np.ndarray] = {}
+            with Session(self.bind) as session:
+                for start in range(0, len(ids), PAGE):  # bounded IN lists
+                    found.update(self._thread_vectors(session, ids[start:start + PAGE].tolist(),
+                                                      self.embedder))
+            missing = [int(i) for i in ids if int(i) not in found]
+            found.update(zip(missing, snapshot.vectors(missing)) if missing else ())
+            return np.stack([found[int(i)] for i in ids])
+        return vectors_of
 
     def rebuild_files(self) -> bool:
         """Write a new keyword index and vector base from the database, publishing each when
