@@ -307,6 +307,9 @@ def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim
     if (_kind(index) != manifest["kind"] or index.d != expected_dim
             or index.ntotal != manifest.get("count")):
         return None
+    if isinstance(index, faiss.IndexIVF):
+        # Mapped lists would otherwise start 32 prefetch threads for every query.
+        faiss.downcast_InvertedLists(index.invlists).prefetch_nthread = 0
     return index, manifest
 
 
