@@ -1,12 +1,13 @@
 """A million threads (issue 9): the vector base and the keyword index at 10k, 100k and 1M.
 
 Usage: nice -n 10 .venv/bin/python benchmarks/bench_million.py [--sizes 10000,100000,1000000]
-       [--queries 200] [--work /tmp/headstart-million] [--skip-fulltext]
+       [--queries 200] [--sources threads|all] [--work /tmp/headstart-million] [--skip-fulltext]
+       [--quality]
 
-Vectors: all-MiniLM-L6-v2 embeddings of the SemEval texts (encoded once, cached like
-bench_index.py) mixed into N synthetic vectors: a random convex combination of two
-real vectors plus gaussian noise, renormalised (encoding a million real posts would
-take hours here). Written to --work as .npy (never into the repository) and reused.
+Vectors: all-MiniLM-L6-v2 embeddings of the SemEval thread titles and bodies (or, with
+--sources all, bench_index.py's 28k texts; encoded once and cached) mixed into N
+synthetic vectors: a random convex combination of two real vectors plus gaussian
+noise, renormalised (encoding a million real posts would take hours here). Written to --work as .npy (never into the repository) and reused.
 Queries: the SemEval query titles and bodies, *encoded inside the timed loop* by the
 forum's QueryEncoder; 100 neighbours per query (the engine's pool), one FAISS thread.
 
@@ -48,11 +49,11 @@ TARGET_START_S, TARGET_KEYWORD_S, TARGET_RSS_MB = 5.0, 2.0, 1024
 # ---------------------------------------------------------------- data (into --work)
 def synthetic(n: int, real: np.ndarray, work: Path) -> np.ndarray:
     """``n`` unit vectors mixing two real vectors plus noise; cached as .npy in ``work``."""
-    path = work / f"vectors-{n}.npy"
+    path = work / f"vectors-{n}-{len(real)}.npy"
     if path.is_file():
         return np.load(path, mmap_mode="r")
     rng = np.random.default_rng(n)
-    out = np.lib.format.open_memmap(work / f".vectors-{n}.tmp.npy", "w+", np.float32, (n, real.shape[1]))
+    out = np.lib.format.open_memmap(work / f".vectors-{n}-{len(real)}.tmp.npy", "w+", np.float32, (n, real.shape[1]))
     for start in range(0, n, 100_000):
         m = min(100_000, n - start)
         share = rng.uniform(0.55, 1.0, (m, 1)).astype(np.float32)
@@ -61,8 +62,24 @@ def synthetic(n: int, real: np.ndarray, work: Path) -> np.ndarray:
         out[start:start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
     out.flush()
     del out
-    os.replace(work / f".vectors-{n}.tmp.npy", path)
+    os.replace(work / f".vectors-{n}-{len(real)}.tmp.npy", path)
     return np.load(path, mmap_mode="r")
+
+
+def thread_vectors() -> np.ndarray:
+    """Embeddings of the SemEval thread titles and bodies only (--sources threads: ~2k texts,
+    a quicker cold start than bench_index's 28k texts with replies and sentences)."""
+    from common import CachedEncoder
+
+    from search.embedder import Embedder
+
+    texts = []
+    for split in SPLITS:
+        with open(EVAL_ROOT / split / "threads.jsonl", encoding="utf-8") as fh:
+            for thread in map(json.loads, fh):
+                texts += [thread["title"], thread["body"]]
+    texts = [t for t in dict.fromkeys(x.strip() for x in texts) if t]
+    return CachedEncoder(Embedder()).encode(texts)
 
 
 def eval_texts() -> tuple[list[tuple[str, str]], list[str]]:
@@ -302,6 +319,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries per size (SemEval titles+bodies)")
     parser.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "headstart-million"))
     parser.add_argument("--skip-fulltext", action="store_true")
+    parser.add_argument("--sources", choices=("threads", "all"), default="threads",
+                        help="real vectors to mix: the ~1.8k thread titles and bodies (default) or all "
+                             "28k SemEval texts with replies and reply sentences (bench_index.py's)")
     parser.add_argument("--quality", action="store_true",
                         help="only the dev2016 table: BM25Index vs Tantivy vs Tantivy pruned")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -324,7 +344,7 @@ def main() -> int:
     queries, texts = eval_texts()
     queries = (queries * (args.queries // len(queries) + 1))[: args.queries]
     queries = [(title, body + " " * i) for i, (title, body) in enumerate(queries)]  # no cache hits
-    real = real_vectors()
+    real = real_vectors() if args.sources == "all" else thread_vectors()
     encoder = QueryEncoder(Embedder(), EngineConfig())
     vector, text = [], []
     for n in (int(s) for s in args.sizes.split(",")):
