@@ -119,21 +119,28 @@ def vector_rows(n: int, real: np.ndarray, queries, encoder, work: Path) -> dict:
     snapshot = VectorSnapshot.from_base(mapped)
     exact = faiss.IndexFlatIP(data.shape[1])
     exact.add(np.ascontiguousarray(data))
-    approx_t, exact_t, hits = [], [], []
+    encode_t, base_t, exact_t, hits = [], [], [], []
     for title, body in queries:
         started = time.perf_counter()
-        q = encoder(title, body)  # the query embedding is part of the measured latency
+        q = encoder(title, body)  # the query embedding is part of the suggestion latency
         encoded = time.perf_counter()
         found, _ = snapshot.search(q, POOL)[0]
-        approx_t.append(time.perf_counter() - started)
         searched = time.perf_counter()
         _, truth = exact.search(q[None, :].astype(np.float32), POOL)
-        exact_t.append(time.perf_counter() - searched + encoded - started)
+        exact_t.append(time.perf_counter() - searched)
+        encode_t.append(encoded - started)
+        base_t.append(searched - encoded)
         hits.append(len(set(found[:K].tolist()) & set((truth[0][:K] + 1).tolist())) / K)
-    row["p50_ms"], row["p95_ms"] = percentiles(approx_t)
-    row["exact_p50_ms"], row["exact_p95_ms"] = percentiles(exact_t)
+    with_encoding = [e + b for e, b in zip(encode_t, base_t)]
+    exact_with_encoding = [e + x for e, x in zip(encode_t, exact_t)]
+    row["p50_ms"], row["p95_ms"] = percentiles(with_encoding)
+    row["exact_p50_ms"], row["exact_p95_ms"] = percentiles(exact_with_encoding)
+    row["encode_p50_ms"], row["encode_p95_ms"] = percentiles(encode_t)
+    row["search_p50_ms"], row["search_p95_ms"] = percentiles(base_t)
+    row["exact_search_p50_ms"], row["exact_search_p95_ms"] = percentiles(exact_t)
     row["recall10"] = float(np.mean(hits))
     row["speedup_p50"] = row["exact_p50_ms"] / row["p50_ms"]
+    row["search_speedup_p50"] = row["exact_search_p50_ms"] / row["search_p50_ms"]
     return row
 
 
@@ -155,6 +162,7 @@ def child(folder: Path, work: Path, n: int) -> None:
     from search.ranking import EngineConfig, QueryEncoder
 
     faiss.omp_set_num_threads(1)
+    _one_torch_thread()
     out: dict = {}
     text_dir = work / f"fulltext-{n}"
     if text_dir.is_dir():
@@ -169,6 +177,14 @@ def child(folder: Path, work: Path, n: int) -> None:
     out.update(memory())
     out["alive_s"] = time.perf_counter() - born
     print(json.dumps(out))
+
+
+def _one_torch_thread() -> None:
+    """One thread per query encoding, as a worker answering requests side by side (two
+    spinning intra-op threads on a loaded machine cost seconds per query)."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def memory() -> dict:
@@ -278,12 +294,16 @@ class _EveryTerm:
 def report(vector: list[dict], text: list[dict]) -> None:
     """Markdown tables and RESULT lines for the largest size."""
     print("\n| threads | base | build s | file MB | fresh worker: keyword answer s | hybrid answer s | RSS MB "
-          "(shared file) | p50 ms | p95 ms | exact p50 ms | exact p95 ms | speed-up p50 | recall@10 |")
+          "(shared file) | with embedding p50 / p95 ms | exact, with embedding p50 / p95 | search only p50 / p95 "
+          "| exact search only p50 / p95 | speed-up p50 (with embedding / search only) | recall@10 |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in vector:
         print(f"| {r['n']:,} | {r['kind']} | {r['build_s']:.1f} | {r['file_mb']:.0f} | {r.get('keyword_s', float('nan')):.2f} "
-              f"| {r['hybrid_s']:.2f} | {r['rss_mb']:.0f} ({r['file_mb_mapped']:.0f}) | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
-              f"| {r['exact_p50_ms']:.1f} | {r['exact_p95_ms']:.1f} | {r['speedup_p50']:.1f}x | {r['recall10']:.3f} |")
+              f"| {r['hybrid_s']:.2f} | {r['rss_mb']:.0f} ({r['file_mb_mapped']:.0f}) | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} "
+              f"| {r['exact_p50_ms']:.1f} / {r['exact_p95_ms']:.1f} | {r['search_p50_ms']:.2f} / {r['search_p95_ms']:.2f} "
+              f"| {r['exact_search_p50_ms']:.1f} / {r['exact_search_p95_ms']:.1f} "
+              f"| {r['speedup_p50']:.1f}x / {r['search_speedup_p50']:.1f}x | {r['recall10']:.3f} |")
+    print(f"(query embedding alone: p50 {vector[-1]['encode_p50_ms']:.1f} ms, p95 {vector[-1]['encode_p95_ms']:.1f} ms)")
     if text:
         print("\n| documents | build s | size MB | long p50 | long p95 | long, every term p50 | p95 "
               "| short p50 | short p95 | short, every term p50 | p95 |")
@@ -297,7 +317,8 @@ def report(vector: list[dict], text: list[dict]) -> None:
           f"on {os.cpu_count()} cores; faiss {faiss.__version__}; LARGE_BASE={LARGE_BASE}")
     checks = [
         (f"p95 with query embedding {top['p95_ms']:.1f} ms", top["p95_ms"] <= TARGET_P95_MS, f"<= {TARGET_P95_MS:.0f} ms"),
-        (f"speed-up over exact p50 {top['speedup_p50']:.1f}x", top["speedup_p50"] >= TARGET_SPEEDUP, f">= {TARGET_SPEEDUP:.0f}x"),
+        (f"speed-up over exact p50 {top['speedup_p50']:.1f}x with embedding, {top['search_speedup_p50']:.1f}x "
+         "search only", top["speedup_p50"] >= TARGET_SPEEDUP, f">= {TARGET_SPEEDUP:.0f}x"),
         (f"recall@10 {top['recall10']:.3f}", top["recall10"] >= TARGET_RECALL, f">= {TARGET_RECALL}"),
         (f"worker hybrid after {top['hybrid_s']:.2f} s", top["hybrid_s"] <= TARGET_START_S, f"<= {TARGET_START_S:.0f} s"),
         (f"worker RSS {top['rss_mb']:.0f} MB", top["rss_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
@@ -341,6 +362,7 @@ def main() -> int:
     from search.ranking import EngineConfig, QueryEncoder
 
     faiss.omp_set_num_threads(1)
+    _one_torch_thread()
     queries, texts = eval_texts()
     queries = (queries * (args.queries // len(queries) + 1))[: args.queries]
     queries = [(title, body + " " * i) for i, (title, body) in enumerate(queries)]  # no cache hits
