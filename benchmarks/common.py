@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-EVAL_ROOT = (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
+# HEADSTART_EVAL_ROOT: the data's folder when the checkout is not beside ../shared (a worktree)
+EVAL_ROOT = Path(os.environ.get("HEADSTART_EVAL_ROOT")
+                 or REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
 SPLITS = ("dev2016", "train2016_part2")
 CACHE_DIR = Path(
     os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache")

@@ -27,6 +27,7 @@ from search.embedder import Embedder, EmbedderUnavailable
 from search.fulltext import FullTextIndex
 from search.lexical import BM25Index
 from search.ranking import EngineConfig, EngineView, QueryEncoder, thread_vector
+from search.basefiles import LARGE_BASE, compact
 from search.segments import VectorSnapshot, read_base
 
 from ..extensions import db
@@ -72,6 +73,7 @@ class SearchService:
         self.config = EngineConfig()
         self.poll = float(cfg.get("SEARCH_POLL_SECONDS", 0.5))
         self.repair_every = float(cfg.get("SEARCH_REPAIR_SECONDS", 600))
+        self.large_base = int(cfg.get("SEARCH_LARGE_BASE", LARGE_BASE))
         self.view = EngineView(self.config, BM25Index())  # empty until started
         self.state = "stopped"  # stopped -> starting -> ready
         self.applied_seq = 0
@@ -267,12 +269,27 @@ class SearchService:
 
     def _write_base(self, snapshot: VectorSnapshot, seq: int) -> VectorSnapshot:
         """Fold the delta into a new base file and map it (keeper only)."""
-        compact = snapshot.compacted(_flat_index)
-        manifest = self.keeper.write_base(compact.base, {
+        # Exact below SEARCH_LARGE_BASE vectors, IVF-SQ8 above (mapped by every worker).
+        base = compact(snapshot, self.large_base, self._stored_vectors_of(snapshot))
+        manifest = self.keeper.write_base(base, {
             "model_id": self.index_model_id(self.embedder), "seq": seq})
         self.keeper.cleanup()
         found = read_base(self.directory, manifest["model_id"], snapshot.dim)
-        return VectorSnapshot.from_base(found[0]) if found else compact
+        return VectorSnapshot.from_base(found[0] if found else base)
+
+    def _stored_vectors_of(self, snapshot: VectorSnapshot):
+        """Exact vectors by id for a freshly trained base: from the stored embeddings (a
+        quantised base only approximates them), the snapshot's where none is stored."""
+        def vectors_of(ids: np.ndarray) -> np.ndarray:
+            found: dict[int, np.ndarray] = {}
+            with Session(self.bind) as session:
+                for start in range(0, len(ids), PAGE):  # bounded IN lists
+                    found.update(self._thread_vectors(session, ids[start:start + PAGE].tolist(),
+                                                      self.embedder))
+            missing = [int(i) for i in ids if int(i) not in found]
+            found.update(zip(missing, snapshot.vectors(missing)) if missing else ())
+            return np.stack([found[int(i)] for i in ids])
+        return vectors_of
 
     def rebuild_files(self) -> bool:
         """Write a new keyword index and vector base from the database, publishing each when
@@ -326,10 +343,3 @@ class SearchService:
             return self.view.lexical
         self._lexical_at = at
         return reader
-
-
-def _flat_index(ids: np.ndarray, vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
-    if len(ids):
-        index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids)
-    return index
