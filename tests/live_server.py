@@ -109,6 +109,7 @@ class Server:
     env: dict
     log_path: str
     workers: int = 1
+    threads: int = 1  # more than 1: gunicorn's gthread workers
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -123,7 +124,8 @@ class Server:
         self._log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
-             f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5",
+             f"127.0.0.1:{self.port}", "--threads", str(self.threads),
+             "--timeout", "120", "--graceful-timeout", "5",
              "forum.wsgi:app"],
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=self._log,
             start_new_session=True)  # SIGKILL of the group takes every worker with it
