@@ -20,7 +20,8 @@ _THREAD_REF = re.compile(r"^(?:.*?/threads/)?#?(\d+)(?:[/?#].*)?$")
 def parse_thread_ref(text: str) -> int:
     """A thread id from an id or a thread URL typed by a moderator."""
     match = _THREAD_REF.match((text or "").strip())
-    if not match:
+    # An id past the database's 64-bit integers is no thread (it made a 500: issue 12 fuzzing).
+    if not match or not 0 < int(match.group(1)) < 2**63:
         raise DomainError(("original", "Give the original thread's number or its address."))
     return int(match.group(1))
 

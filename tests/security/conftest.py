@@ -24,7 +24,8 @@ def make_world_app(tmp_path_factory, **extra):
         db.create_all()
     world = build_world(app)
     with app.app_context():  # index everything now, not in the first request
-        app.extensions["searching"].settle()
+        if app.config["SEARCH_ENABLED"]:
+            app.extensions["searching"].settle()
         db.session.remove()
     return app, world
 
