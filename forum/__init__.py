@@ -26,6 +26,8 @@ def create_app(test_config=None) -> Flask:
         static_folder="../static",
     )
     config_module.load_config(app, test_config)
+    from .web import input as web_input
+    web_input.init_app(app)  # bounded ids, clean text, shallow JSON: before any route exists
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -56,6 +58,7 @@ def create_app(test_config=None) -> Flask:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from .models import User
-    return db.session.get(User, int(user_id))
+def _load_user(session_key: str):
+    """The user of a live login session; a deleted or expired session signs nobody in."""
+    from . import login_sessions as sessions
+    return sessions.load(session_key)

@@ -15,6 +15,9 @@ DEFAULTS = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Images in posts from other servers: off, so a post cannot tell a third party who
+    # reads it and when (shown as links instead); True shows them as images.
+    "REMOTE_IMAGES": False,
     "SEARCH_ENABLED": True,
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
@@ -43,6 +46,7 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
     "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
+    "LOGIN_SESSION_DAYS": 30,  # a sign-in and its remember cookie last at most this long
 }
 
 ENV_KEYS = {
@@ -63,10 +67,12 @@ ENV_KEYS = {
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
+    "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
+    "REMOTE_IMAGES": "REMOTE_IMAGES",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT",)
-BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
+INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS")
+BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 
 def instance_path() -> str:

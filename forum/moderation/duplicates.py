@@ -8,6 +8,7 @@ from .. import audit, searching
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..models._base import row_id
 from ..notifications import services as notify
 from ..permissions import require_moderator
 from ..suggestions import log as suggestion_log
@@ -20,10 +21,12 @@ _THREAD_REF = re.compile(r"^(?:.*?/threads/)?#?(\d+)(?:[/?#].*)?$")
 def parse_thread_ref(text: str) -> int:
     """A thread id from an id or a thread URL typed by a moderator."""
     match = _THREAD_REF.match((text or "").strip())
-    # An id past the database's 64-bit integers is no thread (it made a 500: issue 12 fuzzing).
-    if not match or not 0 < int(match.group(1)) < 2**63:
+    if not match:
         raise DomainError(("original", "Give the original thread's number or its address."))
-    return int(match.group(1))
+    number = row_id(match.group(1))  # beyond any key: no such thread, not a database error
+    if number is None:
+        raise DomainError(("original", "There is no thread with that number."))
+    return number
 
 
 def propose_originals(user: User, thread: Thread, limit: int = 5) -> list[Thread]:

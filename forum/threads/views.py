@@ -12,6 +12,7 @@ from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
 from ..web.access import post_or_404, thread_or_404
 from ..web.forms import populate_errors, submit
+from ..web.limits import budget
 from ..web.paging import page_number
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
@@ -47,12 +48,14 @@ def category(slug):
     """One category's threads."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
     if not permissions.can_view_category(current_user, cat):
-        abort(404 if not current_user.is_authenticated else 403)
+        abort(404)  # Security: a restricted category answers exactly like a missing one
     return _listing("threads/category.html", cat)
 
 
 @bp.route("/threads/<int:thread_id>")
 @bp.route("/threads/<int:thread_id>/<slug>")
+# Each page runs the model for related threads: a budget for anonymous readers (crawlers).
+@budget("thread_page", methods=("GET",), exempt_when=lambda: current_user.is_authenticated)
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
     thread = thread_or_404(thread_id)
@@ -87,7 +90,14 @@ def _category_choices():
     return [SelectChoice(c.id, c.name) for c in cats]
 
 
+def _checking() -> bool:
+    """True when the composer's "check for similar threads" button sent the form."""
+    return "check" in request.form
+
+
 @bp.route("/threads/new", methods=["GET", "POST"])
+@budget("thread", exempt_when=_checking)
+@budget("check", exempt_when=lambda: not _checking())
 @login_required
 def new():
     """Compose a thread; 'Check for similar threads' shows suggestions before posting."""
@@ -130,6 +140,7 @@ def _similar_for_form(form):
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
+@budget("reply")
 @login_required
 def reply(thread_id):
     """Post a reply; on error, the thread page comes back with the text intact."""

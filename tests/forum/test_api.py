@@ -30,10 +30,12 @@ def forum(search_app):
 
 def login(client, username):
     """Log in through the session directly; the login form has its own tests."""
+    from forum import login_sessions
     from forum.models import User
     user = db.session.scalar(db.select(User).where(User.username == username))
+    key = login_sessions.start(user)  # the cookie names a server-side session (issue 12)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = key
         session["_fresh"] = True
 
 
