@@ -51,7 +51,7 @@ def api(tmp_path_factory):
     from tests.security.conftest import make_world_app, role_clients
     app, world = make_world_app(tmp_path_factory)
     clients = role_clients(app)
-    yield clients["guest"], clients["member"]
+    yield clients["guest"], clients["member"], world.scopes["public"].thread
     teardown_app(app)
 
 
@@ -89,6 +89,14 @@ def test_suggestion_events(api, body, member):
     _ok(api[member].post("/api/v1/suggestions/events", json=body), body)
 
 
+@FUZZ
+@given(body=_json_body(["body", "reply_to", "title"]), member=st.booleans(),
+       bearer=st.sampled_from(["", "Bearer ", "Bearer x", "Bearer " + "a" * 5000, "Basic Zm9v"]))
+def test_replies_api(api, body, member, bearer):
+    headers = {"Authorization": bearer} if bearer else {}
+    _ok(api[member].post(f"/api/v1/threads/{api[2]}/replies", json=body, headers=headers), body)
+
+
 @pytest.mark.parametrize("path", ["/api/v1/similar", "/api/v1/suggestions/events"])
 @pytest.mark.parametrize("raw", [
     b"", b"{", b"null", b"[]", b'"x"', b"1e999999", b'{"title": "\\ud800"}', b"\xff\xfe",
@@ -97,6 +105,6 @@ def test_suggestion_events(api, body, member):
 ])
 def test_malformed_json_bodies(api, path, raw):
     """Broken, deeply nested and oversized JSON: a 4xx with a message, never a 500."""
-    for client in api:
+    for client in api[:2]:
         response = client.post(path, data=raw, content_type="application/json")
         _ok(response, (path, raw[:40]))
