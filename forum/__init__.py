@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
 
 # One blueprint package per domain (STYLE habit 3); each exposes `bp`.
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -29,6 +29,9 @@ def create_app(test_config=None) -> Flask:
     from .web import input as web_input
     web_input.init_app(app)  # bounded ids, clean text, shallow JSON: before any route exists
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)

@@ -152,9 +152,12 @@ class Embedder:
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # A lone surrogate (JSON's "\ud800") is a valid Python str but no UTF-8: the
+        # tokenizer raised TypeError on it (issue 12 fuzzing). Replace it like bad bytes.
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         with self._lock:
             vectors = self._model.encode(
-                list(texts),
+                clean,
                 batch_size=self._batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,

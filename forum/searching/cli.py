@@ -120,6 +120,11 @@ def status_info() -> dict:
               "the vectors stored in the database.")
 def reindex(reencode):
     """Re-derive every thread's index entry from the database (new files replace the old)."""
+    rebuild_index(reencode)
+
+
+def rebuild_index(reencode: bool = False) -> None:
+    """Queue every thread, index the queue and write new index files (reindex, restore)."""
     service = _service()
     with Session(service.bind) as session, service.paused():
         enqueue_select(session, select(Thread.id))
