@@ -43,7 +43,11 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
     "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
+    # Read caches (issue 9, forum/web/cache.py); None: the default below, or 0 when TESTING.
+    "PAGE_CACHE_SECONDS": None,  # guest pages, keyed by URL and content generation
+    "DATA_CACHE_SECONDS": None,  # filter lists and the sidebar, per visibility
 }
+CACHE_DEFAULTS = {"PAGE_CACHE_SECONDS": 30, "DATA_CACHE_SECONDS": 60}
 
 ENV_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
@@ -63,9 +67,10 @@ ENV_KEYS = {
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
+    "PAGE_CACHE_SECONDS": "PAGE_CACHE_SECONDS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT",)
+INT_KEYS = ("MAIL_PORT", "PAGE_CACHE_SECONDS")
 BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -96,6 +101,9 @@ def load_config(app, test_config=None) -> None:
     _normalise_database_url(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    for key, seconds in CACHE_DEFAULTS.items():
+        if app.config.get(key) is None:
+            app.config[key] = 0 if app.config.get("TESTING") else seconds
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search")
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..extensions import limiter
 from ..threads.queries import countries
+from ..web.cache import guest_page
 from ..web.paging import Pager
 from . import bp
 from .highlight import excerpt, highlight, query_terms
@@ -13,6 +14,7 @@ from .services import SORTS, opening_bodies, parse_search_args, run_search
 @bp.route("/search")
 # Each query runs the embedding model; generous, since a country office shares one IP.
 @limiter.limit("120 per minute")
+@guest_page
 def search():
     """Search threads by meaning and keyword, as the current user may see them."""
     req = parse_search_args(request.args, current_user)

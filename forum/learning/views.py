@@ -9,6 +9,7 @@ from ..models import Adaptation, Followup
 from ..threads.forms import ConfirmForm
 from ..threads.views import thread_url
 from ..web.access import thread_or_404
+from ..web.cache import remember
 from ..web.forms import submit
 from . import adaptations, bp, consolidated, evidence, experiences, followups
 from .forms import AdaptationForm, ExperienceForm, OutcomeForm
@@ -35,8 +36,8 @@ def evidence_map(threads) -> dict:
 
 @bp.app_template_global()
 def visible_themes() -> list[str]:
-    """Experience themes the current user may see, for the filter lists."""
-    return experiences.themes(current_user)
+    """Experience themes the current user may see, for the filter lists (kept briefly)."""
+    return remember("themes", current_user, lambda: experiences.themes(current_user))
 
 
 @bp.app_template_global()

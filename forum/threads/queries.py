@@ -9,6 +9,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import OUTCOMES, Category, Post, Thread
 from ..models._base import utcnow
+from ..web import cache
 from .filters import SearchFilters, normalise_period
 
 STATUS_FILTERS = ("open", "solved", "closed", "unanswered")
@@ -68,7 +69,11 @@ def thread_posts(user, thread: Thread, page: int, per_page: int):
 
 
 def countries(user) -> list[str]:
-    """Countries that appear on threads this user may see, for the filter list."""
+    """Countries that appear on threads this user may see, for the filter list (kept briefly)."""
+    return cache.remember("countries", user, lambda: _countries(user))
+
+
+def _countries(user) -> list[str]:
     stmt = (permissions.visible_threads(user).with_only_columns(Thread.country)
             .where(Thread.country != "").distinct().order_by(Thread.country))
     return list(db.session.scalars(stmt))

@@ -11,6 +11,7 @@ from ..models import Category, Thread
 from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
 from ..web.access import post_or_404, thread_or_404
+from ..web.cache import guest_page
 from ..web.forms import populate_errors, submit
 from ..web.paging import page_number
 from . import bp, queries, services
@@ -37,12 +38,14 @@ def _listing(template: str, category=None):
 
 
 @bp.route("/")
+@guest_page
 def index():
     """Latest threads, filtered and paginated."""
     return _listing("threads/index.html")
 
 
 @bp.route("/c/<slug>")
+@guest_page
 def category(slug):
     """One category's threads."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
@@ -53,6 +56,7 @@ def category(slug):
 
 @bp.route("/threads/<int:thread_id>")
 @bp.route("/threads/<int:thread_id>/<slug>")
+@guest_page
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
     thread = thread_or_404(thread_id)
@@ -60,8 +64,12 @@ def show(thread_id, slug=None):
         events.thread_viewed.send(thread, user=current_user)  # its notifications are read
     posts = queries.thread_posts(current_user, thread, page_number(),
                                  current_app.config["POSTS_PER_PAGE"])
+    # Guests get no forms: a form puts a CSRF token in the session, which would keep the
+    # page out of the guest page cache (and guests see no reply box or post buttons).
+    member = current_user.is_authenticated
     return render_template("threads/show.html", thread=thread, posts=posts,
-                           reply_form=_reply_form(thread), confirm_form=ConfirmForm())
+                           reply_form=_reply_form(thread) if member else None,
+                           confirm_form=ConfirmForm() if member else None)
 
 
 @bp.app_template_global()
