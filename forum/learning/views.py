@@ -29,6 +29,17 @@ def thread_evidence(thread) -> evidence.Evidence:
 
 
 @bp.app_template_global()
+def prefetch_evidence(threads) -> str:
+    """Fetch the evidence of a list of threads in one go for thread_evidence (returns '')."""
+    memo = g.setdefault("_evidence", {})
+    missing = [t.id for t in threads if t.id not in memo]
+    if missing:
+        found = evidence.thread_evidence(current_user, missing)
+        memo.update({tid: found.get(tid, evidence.Evidence()) for tid in missing})
+    return ""
+
+
+@bp.app_template_global()
 def evidence_map(threads) -> dict:
     """Evidence for a page of threads in two queries, as the current user may see it."""
     return evidence.thread_evidence(current_user, [t.id for t in threads])

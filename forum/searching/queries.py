@@ -151,7 +151,8 @@ def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None
 def _preloaded(stmt):
     """Everything a result line shows, in a fixed number of queries (no N+1)."""
     return stmt.options(selectinload(Thread.category), selectinload(Thread.tags),
-                        selectinload(Thread.featured), selectinload(Thread.opening))
+                        selectinload(Thread.featured), selectinload(Thread.opening),
+                        selectinload(Thread.experience))
 
 
 def closeness(hit) -> float:

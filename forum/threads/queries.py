@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import OUTCOMES, Category, Post, Thread
+from ..models import OUTCOMES, Category, Post, PostRevision, Thread
 from ..models._base import utcnow
 from ..web import cache
 from .filters import SearchFilters, normalise_period
@@ -56,7 +56,7 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
         & or_(Thread.pinned_until.is_(None), Thread.pinned_until > now), 0), else_=1)
     stmt = filters.apply(permissions.visible_threads(user)).options(
         selectinload(Thread.tags), selectinload(Thread.category), selectinload(Thread.author),
-        selectinload(Thread.experience),
+        selectinload(Thread.experience), selectinload(Thread.featured),
     ).order_by(pinned, Thread.last_activity_at.desc(), Thread.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
@@ -64,7 +64,11 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
 def thread_posts(user, thread: Thread, page: int, per_page: int):
     """A page of the thread's posts; deleted and hidden ones show as placeholders."""
     stmt = (select(Post).where(Post.thread_id == thread.id)
-            .options(selectinload(Post.author)).order_by(Post.id))
+            .options(selectinload(Post.author),
+                     # "edited" needs only whether a revision exists, never their bodies
+                     selectinload(Post.revisions).load_only(PostRevision.id),
+                     selectinload(Post.reply_to).selectinload(Post.author))
+            .order_by(Post.id))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
