@@ -103,25 +103,29 @@ def test_page_statements_do_not_grow_with_the_page(app, client, auth, who):
     assert small[f"/threads/{thread_id}"] <= (30 if who == "guest" else 45)
 
 
-def test_search_page_statements_do_not_grow_with_results(tmp_path, monkeypatch):
+def test_search_backed_pages_do_not_grow_with_results(tmp_path, monkeypatch):
+    """The search page and a thread page's related threads (each with its evidence)."""
     monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_app(tmp_path)
     client = app.test_client()
     with app.app_context():
         amina, mod = make_user("amina"), make_user("helen", role="moderator")
         climate_id = make_category("Climate").id
-        for n in range(2):
-            _listed_thread(amina, db.session.get(Category, climate_id), n, mod)
-    url = "/search?q=shared+vehicle+fleet"
-    small = statements(app, client, url)
+        thread_id = _listed_thread(amina, db.session.get(Category, climate_id), 0, mod).id
+        _listed_thread(amina, db.session.get(Category, climate_id), 1, mod)
+    urls = ("/search?q=shared+vehicle+fleet", f"/threads/{thread_id}")
+    small = {url: statements(app, client, url) for url in urls}
     with app.app_context():
         amina = db.session.scalar(select(User).where(User.username == "amina"))
         mod = db.session.scalar(select(User).where(User.username == "helen"))
         for n in range(2, 14):
             _listed_thread(amina, db.session.get(Category, climate_id), n, mod)
-    assert client.get(url).get_data(as_text=True).count('class="search-result"') >= 10
-    assert statements(app, client, url) == small
-    assert small <= 20  # inline indexing adds its own look at the queue
+    assert client.get(urls[0]).get_data(as_text=True).count('class="search-result"') >= 10
+    related = client.get(urls[1]).get_data(as_text=True).split('class="related"', 1)[1]
+    assert related.count('class="suggestion"') == 5
+    large = {url: statements(app, client, url) for url in urls}
+    assert large == small, f"statements grew with the results: {small} -> {large}"
+    assert small[urls[0]] <= 20  # inline indexing adds its own look at the queue
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
