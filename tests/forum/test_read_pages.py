@@ -18,6 +18,7 @@ from tests.forum.discover_world import GCF_EXPERIENCE, GCF_TITLE, LOUNGE_TITLE
 from tests.forum.search_fixtures import make_app
 
 CACHED = pytest.mark.app_config(PAGE_CACHE_SECONDS=30, DATA_CACHE_SECONDS=60)
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PUBLIC_TITLE = "How do we share one vehicle fleet between agencies?"
 LOUNGE_ONLY = "Members only: what the fleet audit really found"
 
@@ -206,6 +207,7 @@ def test_a_guest_with_a_session_is_served_fresh_pages(app, forum):
 
 
 @CACHED
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_a_reply_is_seen_at_once(app, client, auth, forum):
     url = f"/threads/{forum['thread']}"
     cached_twice(app, url)
@@ -232,6 +234,7 @@ def test_an_edit_is_seen_at_once(app, client, auth, forum):
 
 
 @CACHED
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_hiding_a_thread_takes_it_off_cached_pages_at_once(app, client, auth, forum):
     url = f"/threads/{forum['thread']}"
     cached_twice(app, url)
@@ -272,6 +275,7 @@ def test_a_new_thread_and_its_country_are_listed_at_once(app, forum):
     assert re.search(r"<option[^>]*>Chile</option>", html)  # the filter list follows too
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_writes_move_the_generation_and_reads_do_not(app, client, auth, forum):
     before = generation(app)
     as_user(client, auth, "amina")
