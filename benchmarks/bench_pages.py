@@ -112,6 +112,14 @@ def wait_hybrid(base: str, timeout: float = 300) -> None:
     raise SystemExit("the search model never loaded")
 
 
+def warm(base: str, paths: list[str], rounds: int = 4) -> None:
+    """GET every path a few times, one at a time, so both workers have rendered each once
+    (the figures are for a warm server; `--uncached` shows what a render costs)."""
+    for _ in range(rounds):
+        for path in paths:
+            urllib.request.urlopen(base + path, timeout=60).read()
+
+
 def measure_forum(env: dict, paths: dict, seconds: int, label: str) -> dict:
     """Each page kind under load on a fresh gunicorn; a short warm-up first."""
     out = {}
@@ -120,7 +128,8 @@ def measure_forum(env: dict, paths: dict, seconds: int, label: str) -> dict:
         for _ in range(2):  # both workers
             wait_hybrid(server.url)
         for name, urls in paths.items():
-            wrk_get(server.url, urls, 2)  # warm-up: templates, query caches, page cache
+            warm(server.url, urls)
+            wrk_get(server.url, urls, 2)
             out[name] = wrk_get(server.url, urls, seconds)
             print(f"{label} {name}: {out[name]['rps']:.0f} req/s, p50 {out[name]['p50_ms']:.1f} ms,"
                   f" p99 {out[name]['p99_ms']:.1f} ms, errors "
