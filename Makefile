@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run dev test browser-deps postgres-deps bench clean
+.PHONY: install run dev test browser-deps postgres-deps bench bench-deps bench-pages clean
 
 install: $(STAMP)
 
@@ -48,8 +48,16 @@ test: install browser-deps postgres-deps
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-bench: install
+# wrk (Debian package) loads the serving benchmarks.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+bench: install bench-deps
 	$(BIN)/python benchmarks/run_all.py
+
+# Issue 9: read pages under load beside a minimal page (about 2-3 minutes).
+bench-pages: install bench-deps
+	$(BIN)/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

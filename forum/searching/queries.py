@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Thread
+from ..models import FeaturedPractice, Thread
 from ..threads.filters import SearchFilters
 
 # Retrieval depth for the search page; hits below MIN_DENSE cosine with no keyword
@@ -114,12 +114,39 @@ def search_threads(user, q: str, filters: SearchFilters | None = None, page: int
     view = service().current()
     hits = [h for h in view.similar(q, "", k=SEARCH_DEPTH)
             if (h.lexical or 0) > 0 or (h.dense is not None and h.dense >= MIN_DENSE)]
-    found = visible_in_order(user, hits, filters=filters)
+    ranked = _visible_ranked(user, hits, filters)
     if sort == "newest":
-        found.sort(key=lambda s: s.thread.created_at, reverse=True)
+        ranked.sort(key=lambda r: r[1], reverse=True)
     start = (page - 1) * per_page
-    return SearchPage(found[start:start + per_page], len(found), page, per_page,
-                      "lexical" if view.lexical_only else "hybrid")
+    return SearchPage(_loaded([r[0] for r in ranked[start:start + per_page]]), len(ranked),
+                      page, per_page, "lexical" if view.lexical_only else "hybrid")
+
+
+def _visible_ranked(user, hits, filters: SearchFilters) -> list[tuple]:
+    """(hit, created_at) for the hits this user may see, ranked as visible_in_order ranks,
+    from three columns per thread: only the page shown loads whole rows (issue 9)."""
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+    rows: dict[int, tuple] = {}
+    ids = [h.thread_id for h in hits]
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = filters.apply(permissions.visible_threads(user).where(
+            Thread.id.in_(ids[start:start + IN_CHUNK])))
+        rows.update((tid, (created, bool(is_featured))) for tid, created, is_featured in
+                    db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at,
+                                                              featured)))
+    ranked = [(h, *rows[h.thread_id]) for h in hits if h.thread_id in rows]
+    ranked.sort(key=lambda r: -(r[0].score + (FEATURED_BONUS if r[2] else 0)))
+    return [(h, created) for h, created, _ in ranked]
+
+
+def _loaded(hits) -> list[SimilarHit]:
+    """The hits with their Thread rows preloaded, in the given order."""
+    if not hits:
+        return []
+    rows = {t.id: t for t in db.session.scalars(_preloaded(
+        select(Thread).where(Thread.id.in_([h.thread_id for h in hits]))))}
+    return [SimilarHit(rows[h.thread_id], closeness(h), h.score)
+            for h in hits if h.thread_id in rows]
 
 
 def _listing(user, filters, page, per_page) -> SearchPage:
@@ -151,7 +178,8 @@ def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None
 def _preloaded(stmt):
     """Everything a result line shows, in a fixed number of queries (no N+1)."""
     return stmt.options(selectinload(Thread.category), selectinload(Thread.tags),
-                        selectinload(Thread.featured), selectinload(Thread.opening))
+                        selectinload(Thread.featured), selectinload(Thread.opening),
+                        selectinload(Thread.experience))
 
 
 def closeness(hit) -> float:
