@@ -12,7 +12,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 BLUEPRINTS = (
     "auth", "threads", "users", "errors", "api", "discover", "answers", "moderation",
-    "featured", "admin", "notifications", "learning", "members",
+    "featured", "admin", "notifications", "learning", "members", "health",
 )
 
 
