@@ -5,6 +5,7 @@ import os
 from flask import Flask
 
 from . import config as config_module
+from . import logs
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 # One blueprint package per domain (STYLE habit 3); each exposes `bp`.
@@ -26,6 +27,7 @@ def create_app(test_config=None) -> Flask:
         static_folder="../static",
     )
     config_module.load_config(app, test_config)
+    logs.init_app(app)  # first: its timer starts before any other request hook
     db.init_app(app)
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
