@@ -39,6 +39,7 @@ def create_app(test_config=None) -> Flask:
         app.register_blueprint(module.bp)
     from . import (  # flaskr's idiom: wire the app's parts in the factory
         cli,
+        dbcopy,
         searching,
         web,
     )
@@ -46,6 +47,7 @@ def create_app(test_config=None) -> Flask:
     from .mail import worker as mail_worker
     web.init_app(app)
     cli.init_app(app)
+    dbcopy.init_app(app)  # `flask copy-to URL`: SQLite to PostgreSQL
     searching.init_app(app)
     mail_cli.init_app(app)
     mail_worker.init_app(app)  # the background sender, only when mail is configured
