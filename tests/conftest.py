@@ -261,9 +261,11 @@ def _admin_dsn(server_url: str) -> str:
 def _create_database(server_url: str, name: str, template: str | None = None) -> str:
     """CREATE DATABASE on the server (a copy of `template` if given); returns its URL."""
     import psycopg
-    # FILE_COPY: for a small template, copying its files beats WAL-logging every page.
-    copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
     with psycopg.connect(_admin_dsn(server_url), autocommit=True) as conn:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        if template and conn.info.server_version >= 150000:
+            # For a small template, copying its files beats WAL-logging every page (15's default).
+            copy += " STRATEGY FILE_COPY"
         conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return f"{server_url}/{name}"
 
