@@ -44,9 +44,11 @@ postgres-deps:
 	@command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# Two passes side by side: every test on SQLite, and every test that touches the database
+# on PostgreSQL (a throwaway cluster on loopback that the tests start); see .ci/test-passes.
 test: install browser-deps postgres-deps
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	.ci/test-passes $(BIN)/python $(PYTEST_ARGS)
 
 # wrk (Debian package) loads the serving benchmarks.
 bench-deps:

@@ -244,6 +244,7 @@ class SearchService:
         self._sync_lexical()
         lexical = self._lexical_reader()
         dense = self.view.dense
+        applied = 0
         with Session(self.bind) as session:
             while True:
                 rows = session.execute(
@@ -258,9 +259,13 @@ class SearchService:
                     dense = dense.with_changes(
                         vectors, [r.thread_id for r in rows if r.thread_id not in vectors])
                 self.applied_seq = max(self.applied_seq, rows[-1].seq)
+                applied += len(rows)
         if dense is not None and self.keeper is not None and dense.pending >= COMPACT_AT:
             dense = self._write_base(dense, self.applied_seq)
         self.view = EngineView(self.config, lexical, dense, self.view.queries)
+        if applied:
+            log.info("View swapped: %d document(s) applied, now at change %d",
+                     applied, self.applied_seq)
 
     def _thread_vectors(self, session, ids, embedder) -> dict[int, np.ndarray]:
         stored = stored_vectors(session, ids, embedder.model_id)

@@ -83,6 +83,7 @@ def repair(service, report: Report) -> int:
         with Session(service.bind) as session:
             enqueue(session, ids)
             session.commit()
+        log.info("Search repair: %d thread(s) requeued", len(ids))
         service.notify()
     return len(ids)
 
