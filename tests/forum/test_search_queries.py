@@ -78,3 +78,33 @@ def test_the_over_fetch_stops_at_a_cap_with_short_id_lists(monkeypatch, keyword_
     assert max(len(p) if isinstance(p, (list, tuple)) else len(p or {})
                for _, p in counter.seen) <= queries.IN_CHUNK + 10
     assert len(searching.similar_threads(insider, "TEAMCODE", limit=5, mode="lexical")) == 5
+
+
+def test_limit_100_builds_rows_only_for_the_results_it_shows(keyword_app):
+    """The over-fetched candidates are ranked on columns; only the shown hits become objects,
+    each with its opening post alone (no replies), in a fixed number of statements."""
+    from forum.models import Post, Thread
+
+    member, public = make_user("member1"), make_category("Funding")
+    with keyword_app.extensions["searching"].paused():
+        for n in range(130):
+            thread = make_thread(member, public, f"Pooled fund question {n}",
+                                 f"How did you set up pooled fund {n}?", tags=(f"t{n}", "fund"))
+            make_reply(member, thread, "A reply that must not be loaded.")
+    keyword_app.extensions["searching"].settle()
+    built = {"threads": 0, "posts": 0}
+
+    def count(kind):
+        return lambda target, context: built.__setitem__(kind, built[kind] + 1)
+
+    counters = [(Thread, count("threads")), (Post, count("posts"))]
+    for model, listener in counters:
+        event.listen(model, "load", listener)
+    try:
+        statements = api_statements(keyword_app, 100)
+    finally:
+        for model, listener in counters:
+            event.remove(model, "load", listener)
+    # Two requests ran (warm + counted), each showing 100 of 130 candidates (over-fetch 400).
+    assert built == {"threads": 200, "posts": 200}
+    assert statements == api_statements(keyword_app, 5)
