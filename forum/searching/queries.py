@@ -12,11 +12,11 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import FeaturedPractice, Thread
+from ..models import Category, FeaturedPractice, Post, Thread
 from ..threads.filters import SearchFilters
 
 # Retrieval depth for the search page; hits below MIN_DENSE cosine with no keyword
@@ -29,6 +29,7 @@ FEATURED_BONUS = 0.02
 # gets fewer suggestions rather than a query over the whole index.
 MAX_CANDIDATES = 2000
 IN_CHUNK = 500  # ids per IN (…) list: far below SQLite's and PostgreSQL's limits
+SNIPPET_SOURCE = 1500  # characters of an opening post read for an API snippet (220 shown)
 
 
 @dataclass
@@ -84,8 +85,10 @@ def search_notice() -> str:
 
 
 def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_ids=(),
-                    category_id=None, mode=None, candidate_ids=None) -> list[SimilarHit]:
-    """Threads close to the text that this user may see, closest first."""
+                    category_id=None, mode=None, candidate_ids=None,
+                    light: bool = False) -> list[SimilarHit]:
+    """Threads close to the text that this user may see, closest first (``light``: each
+    hit's ``thread`` is a ``ResultRow`` of columns, for the API, not a Thread object)."""
     if not enabled() or not (title or body).strip():
         return []
     view = service().current()
@@ -96,12 +99,12 @@ def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_id
         wanted = [h for h in hits if h.thread_id not in exclude]
         ranked = visible_ranked(user, wanted, category_id=category_id)
         if len(ranked) >= limit or len(hits) < k or k >= MAX_CANDIDATES:
-            return load_hits(ranked[:limit])
+            return (load_rows if light else load_hits)(ranked[:limit])
         k = min(k * 4, MAX_CANDIDATES)
 
 
 def search_threads(user, q: str, filters: SearchFilters | None = None, page: int = 1,
-                   per_page: int = 20, sort: str = "relevance") -> SearchPage:
+                   per_page: int = 20, sort: str = "relevance", light: bool = False) -> SearchPage:
     """A page of threads matching a query by meaning or keyword, filtered per user.
 
     Without a query it is a filtered listing from the database (no index needed).
@@ -119,7 +122,8 @@ def search_threads(user, q: str, filters: SearchFilters | None = None, page: int
     if sort == "newest":
         ranked.sort(key=lambda r: r.created_at, reverse=True)
     start = (page - 1) * per_page
-    return SearchPage(load_hits(ranked[start:start + per_page]), len(ranked), page, per_page,
+    shown = (load_rows if light else load_hits)(ranked[start:start + per_page])
+    return SearchPage(shown, len(ranked), page, per_page,
                       "lexical" if view.lexical_only else "hybrid")
 
 
@@ -172,6 +176,59 @@ def load_hits(ranked: list[Ranked]) -> list[SimilarHit]:
     for start in range(0, len(ids), IN_CHUNK):
         stmt = select(Thread).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
         rows.update((t.id, t) for t in db.session.scalars(_preloaded(stmt)))
+    return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
+            for r in ranked if r.hit.thread_id in rows]
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A result's category: the two columns a result line shows."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class OpeningRef:
+    """The start of a result's opening post (enough for a snippet)."""
+
+    body: str
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """What an API result line shows, read as columns in one statement (no ORM objects)."""
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    country: str
+    external_id: str | None
+    reply_count: int
+    created_at: datetime
+    category: CategoryRef
+    featured: bool
+    opening: OpeningRef | None
+
+
+def load_rows(ranked: list[Ranked]) -> list[SimilarHit]:
+    """The hits to show as ``ResultRow``s, in their order: one statement per id chunk, with the
+    category, the featured flag and the opening post's first characters joined in."""
+    ids = [r.hit.thread_id for r in ranked]
+    rows: dict[int, ResultRow] = {}
+    opening = aliased(Post)
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = (select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.country,
+                       Thread.external_id, Thread.reply_count, Thread.created_at, Category.name,
+                       Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE))
+                .join(Category, Category.id == Thread.category_id)
+                .outerjoin(opening, (opening.thread_id == Thread.id) & opening.is_opening.is_(True))
+                .where(Thread.id.in_(ids[start:start + IN_CHUNK])))
+        for r in db.session.execute(stmt):
+            rows[r[0]] = ResultRow(*r[:8], CategoryRef(r[8], r[9]), bool(r[10]),
+                                   OpeningRef(r[11]) if r[11] is not None else None)
     return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
             for r in ranked if r.hit.thread_id in rows]
 
