@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 
 WEB_CONCURRENCY ?= 2
 
-# A production server (gunicorn): each worker process starts its search thread at once.
+# A production server (gunicorn): each worker process starts its search thread at once and
+# uses cores / WEB_CONCURRENCY threads for the model and FAISS (SEARCH_THREADS overrides).
 run: install
 	$(BIN)/flask --app forum init
 	$(BIN)/flask --app forum demo load --if-empty
-	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'forum.wsgi:app'
+	WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'forum.wsgi:app'
 
 # The development server, reloading on code changes.
 dev: install

@@ -22,6 +22,12 @@ DEFAULTS = {
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
     "SEARCH_INDEX_DIR": None,  # default: <instance>/search
+    # Query and ingest encoder (issue 9): auto = int8 ONNX export of the model (made once,
+    # at first use, into SEARCH_ONNX_DIR), else torch, logged; onnx-int8 | onnx-fp32 | torch.
+    "SEARCH_ENCODER": "auto",
+    "SEARCH_ONNX_DIR": None,  # default: $HEADSTART_ONNX_CACHE or ~/.cache/headstart-onnx
+    # CPU threads per process for torch, onnxruntime and FAISS; None = cores / WEB_CONCURRENCY.
+    "SEARCH_THREADS": None,
     # thread: a background thread per server process indexes and follows changes;
     # off: web processes only follow (run `flask search worker`); inline: in the request.
     "SEARCH_WORKER": "thread",
@@ -60,6 +66,9 @@ ENV_KEYS = {
     "SEARCH_MODEL_SHA256": "SEARCH_MODEL_SHA256",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "SEARCH_WORKER": "SEARCH_WORKER",
+    "SEARCH_ENCODER": "SEARCH_ENCODER",
+    "SEARCH_ONNX_DIR": "SEARCH_ONNX_DIR",
+    "SEARCH_THREADS": "SEARCH_THREADS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "FORUM_BASE_URL": "FORUM_BASE_URL",
     "MAIL_SERVER": "MAIL_SERVER",
@@ -76,7 +85,7 @@ ENV_KEYS = {
     "PAGE_CACHE_SECONDS": "PAGE_CACHE_SECONDS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS", "PAGE_CACHE_SECONDS")
+INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS", "PAGE_CACHE_SECONDS", "SEARCH_THREADS")
 BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 

@@ -29,6 +29,7 @@ from search.lexical import BM25Index
 from search.ranking import EngineConfig, EngineView, QueryEncoder, thread_vector
 from search.basefiles import LARGE_BASE, compact
 from search.segments import VectorSnapshot, read_base
+from search.threads import apply_threads, default_threads
 
 from ..extensions import db
 from ..models import SearchDocument
@@ -47,18 +48,29 @@ _EMBEDDERS: dict[tuple, Embedder | Exception] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
-def load_embedder(model: Optional[str], sha256: Optional[str], role: str = "query"):
+def load_embedder(model: Optional[str], sha256: Optional[str], role: str = "query",
+                  backend: str = "torch", threads: Optional[int] = None, cache_dir=None):
     """(embedder, "") or (None, reason) for this model, loaded once per process and role."""
-    key = (model, sha256, role)
+    key = (model, sha256, role, backend, threads, cache_dir)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
             try:
-                _EMBEDDERS[key] = Embedder(model, expected_sha256=sha256)
+                _EMBEDDERS[key] = Embedder(model, expected_sha256=sha256, backend=backend,
+                                           threads=threads, cache_dir=cache_dir)
+                log.info("Search encoder: %s, %s thread(s)", _EMBEDDERS[key].backend, threads)
             except EmbedderUnavailable as exc:
                 log.error("Embedding model unavailable, keyword search only: %s", exc)
                 _EMBEDDERS[key] = exc
         found = _EMBEDDERS[key]
     return (None, str(found)) if isinstance(found, Exception) else (found, "")
+
+
+def encoder_settings(cfg) -> dict:
+    """SEARCH_ENCODER, SEARCH_THREADS (default: cores / workers) and SEARCH_ONNX_DIR as
+    keyword arguments of ``load_embedder``."""
+    return {"backend": cfg.get("SEARCH_ENCODER") or "auto",
+            "threads": int(cfg.get("SEARCH_THREADS") or default_threads()),
+            "cache_dir": cfg.get("SEARCH_ONNX_DIR") or None}
 
 
 class SearchService:
@@ -82,6 +94,7 @@ class SearchService:
         self.keeper: Optional[Keeper] = None
         self.worker: Optional[IndexWorker] = None
         self.embedder = None
+        self.threads: dict[str, int] = {}  # {library: threads} as applied at start
         self._bind = None
         self._fulltext: Optional[FullTextIndex] = None
         self._lexical_at: tuple[str, int] = ("", -1)  # (folder, seq) of the reader in the view
@@ -201,13 +214,15 @@ class SearchService:
         self._sync_lexical()
         self.view = EngineView(self.config, self._lexical_reader())
         cfg = self.app.config
-        embedder, self.unavailable_reason = load_embedder(cfg.get("SEARCH_MODEL"),
-                                                          cfg.get("SEARCH_MODEL_SHA256"))
-        worker_model, _ = (load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"),
-                                         "worker") if embedder is not None else (None, ""))
+        settings = encoder_settings(cfg)
+        model, digest = cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256")
+        embedder, self.unavailable_reason = load_embedder(model, digest, **settings)
+        worker_model, _ = (load_embedder(model, digest, "worker", **settings)
+                           if embedder is not None else (None, ""))
         self.worker = IndexWorker(self.bind, worker_model)
+        # Each worker process keeps to its share of the cores (issue 9: no oversubscription).
+        self.threads = apply_threads(settings["threads"])
         if embedder is not None:
-            faiss.omp_set_num_threads(1)  # parallelism comes from serving requests side by side
             self.embedder = embedder
             dense, self.applied_seq = self._load_vectors(embedder)
             self.view = EngineView(self.config, self.view.lexical, dense,
