@@ -22,6 +22,12 @@ DEFAULTS = {
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
     "SEARCH_INDEX_DIR": None,  # default: <instance>/search
+    # Query and ingest encoder (issue 9): auto = int8 ONNX export of the model (made once,
+    # at first use, into SEARCH_ONNX_DIR), else torch, logged; onnx-int8 | onnx-fp32 | torch.
+    "SEARCH_ENCODER": "auto",
+    "SEARCH_ONNX_DIR": None,  # default: $HEADSTART_ONNX_CACHE or ~/.cache/headstart-onnx
+    # CPU threads per process for torch, onnxruntime and FAISS; None = cores / WEB_CONCURRENCY.
+    "SEARCH_THREADS": None,
     # thread: a background thread per server process indexes and follows changes;
     # off: web processes only follow (run `flask search worker`); inline: in the request.
     "SEARCH_WORKER": "thread",
@@ -47,7 +53,11 @@ DEFAULTS = {
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
     "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
     "LOGIN_SESSION_DAYS": 30,  # a sign-in and its remember cookie last at most this long
+    # Read caches (issue 9, forum/web/cache.py); None: the default below, or 0 when TESTING.
+    "PAGE_CACHE_SECONDS": None,  # guest pages, keyed by URL and content generation
+    "DATA_CACHE_SECONDS": None,  # filter lists and the sidebar, per visibility
 }
+CACHE_DEFAULTS = {"PAGE_CACHE_SECONDS": 30, "DATA_CACHE_SECONDS": 60}
 
 ENV_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
@@ -56,6 +66,9 @@ ENV_KEYS = {
     "SEARCH_MODEL_SHA256": "SEARCH_MODEL_SHA256",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "SEARCH_WORKER": "SEARCH_WORKER",
+    "SEARCH_ENCODER": "SEARCH_ENCODER",
+    "SEARCH_ONNX_DIR": "SEARCH_ONNX_DIR",
+    "SEARCH_THREADS": "SEARCH_THREADS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "FORUM_BASE_URL": "FORUM_BASE_URL",
     "MAIL_SERVER": "MAIL_SERVER",
@@ -69,9 +82,10 @@ ENV_KEYS = {
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
     "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
     "REMOTE_IMAGES": "REMOTE_IMAGES",
+    "PAGE_CACHE_SECONDS": "PAGE_CACHE_SECONDS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS")
+INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS", "PAGE_CACHE_SECONDS", "SEARCH_THREADS")
 BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 
@@ -102,6 +116,9 @@ def load_config(app, test_config=None) -> None:
     _normalise_database_url(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    for key, seconds in CACHE_DEFAULTS.items():
+        if app.config.get(key) is None:
+            app.config[key] = 0 if app.config.get("TESTING") else seconds
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search")
 

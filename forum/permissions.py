@@ -20,6 +20,19 @@ def is_moderator(user) -> bool:
     return _is_member(user) and user.is_moderator
 
 
+def visibility_key(user) -> tuple:
+    """Who this user is for what they may see: equal keys see the same threads and posts.
+
+    Caches of visible content are keyed by it (forum/web/cache.py). A member's own hidden
+    threads are visible to them alone, so members are keyed by their id as well.
+    """
+    if is_moderator(user):
+        return ("moderator",)
+    if not _is_member(user):
+        return ("guest",)
+    return ("member", user.id, tuple(sorted(user.group_ids())))
+
+
 def category_clause(user):
     """SQL condition on Category: the categories this user may read."""
     if is_moderator(user):

@@ -84,6 +84,21 @@ def thread_vector(fields: Mapping[str, FieldVector | np.ndarray], config: Engine
     return fusion.combine_vectors(arrays, titles.weights_for(arrays, config.field_weights))
 
 
+def query_vector(fields: Mapping[str, np.ndarray], config: EngineConfig) -> np.ndarray:
+    """Combine a thread's stored "main" and "title" vectors as ``QueryEncoder`` combines a question's.
+
+    Args:
+        fields: ``{field: vector}`` as stored for a thread (other fields are ignored).
+        config: Supplies the query's title weight.
+
+    Returns:
+        The L2-normalised vector a question with this thread's title and body would get.
+    """
+    vectors = {name: fields[name] for name in ("main", "title") if name in fields}
+    weights = titles.weights_for(vectors, {"main": 1.0, "title": config.query_title_weight})
+    return fusion.combine_vectors(vectors, weights)
+
+
 class QueryEncoder:
     """Embeds questions as thread vectors are built, with a small LRU cache.
 
@@ -113,7 +128,12 @@ class QueryEncoder:
     def _encode(self, title: str, body: str) -> np.ndarray:
         """Encode the query's text and title and combine them like a thread's fields."""
         texts = query_texts(title, body)
-        vectors = dict(zip(texts, self.embedder.encode(list(texts.values()))))
+        # One call to the model (issue 9): the main text and the title in one batch (the
+        # encoder batches by length, so the title is not padded to the body), and a
+        # single text when they coincide (a title-only draft).
+        unique = list(dict.fromkeys(texts.values()))
+        encoded = dict(zip(unique, self.embedder.encode(unique)))
+        vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)
 
@@ -168,6 +188,26 @@ class EngineView:
         qvec = self.queries(title, body) if mode != "lexical" else None
         pool = self._pool(words, qvec, k, mode, candidate_ids)
         dense = self.dense.score(qvec, pool) if qvec is not None else {}
+        lexical = self.lexical.score(words, pool) if mode != "dense" else {}
+        return self._rank(pool, dense, lexical, mode, k)
+
+    def similar_to(self, vector: np.ndarray | None, words: str = "", k: int = 10) -> list[Hit]:
+        """Rank threads similar to a vector already computed (a stored thread's), encoding nothing.
+
+        Args:
+            vector: The thread vector of shape (dim,), or None to rank by ``words`` alone.
+            words: Text for the lexical side (the thread's title and body), as in ``similar``.
+            k: Number of hits.
+
+        Returns:
+            Up to ``k`` hits, best first, scored like ``similar`` in the config's mode.
+        """
+        mode = "lexical" if vector is None or self.dense is None else self.config.mode
+        if mode == "lexical" and not words.strip():
+            return []
+        vector = vector if mode != "lexical" else None
+        pool = self._pool(words, vector, k, mode, None)
+        dense = self.dense.score(vector, pool) if vector is not None else {}
         lexical = self.lexical.score(words, pool) if mode != "dense" else {}
         return self._rank(pool, dense, lexical, mode, k)
 

@@ -25,7 +25,9 @@ def _payload() -> dict:
 
 
 def hit_json(hit, evidence=None) -> dict:
-    """One result in the API's shape, with its outcome and adaptation evidence (issue 10)."""
+    """One result in the API's shape, with its outcome and adaptation evidence (issue 10).
+
+    ``hit.thread`` is a Thread or a ``searching`` result row (the same attribute names)."""
     from ..threads.views import thread_url
 
     t = hit.thread
@@ -66,7 +68,7 @@ def similar():
     exclude = params.integer(data, "exclude", 0, 0)
     hits = searching.similar_threads(current_user, title, body, limit=limit,
                                      category_id=category.id if category else None,
-                                     exclude_ids=(exclude,) if exclude else ())
+                                     exclude_ids=(exclude,) if exclude else (), light=True)
     session = params.text(data, "session", 64)
     response = jsonify(results=results_json(hits), mode=searching.search_mode(),
                        took_ms=round((time.perf_counter() - started) * 1000, 1))
@@ -89,7 +91,7 @@ def search():
     page = params.integer(data, "page", 1, 1, 10_000)
     sort = params.choice(data, "sort", ("relevance", "newest")) or "relevance"
     filters = params.search_filters(data, current_user)
-    result = searching.search_threads(current_user, q, filters, page, limit, sort)
+    result = searching.search_threads(current_user, q, filters, page, limit, sort, light=True)
     return jsonify(results=results_json(result.hits), total=result.total, page=page,
                    limit=limit, mode=result.mode,
                    took_ms=round((time.perf_counter() - started) * 1000, 1))

@@ -32,17 +32,26 @@ def safe_similar(user, title: str, body: str = "", limit: int = RELATED_LIMIT,
 def related_threads(thread, limit: int = RELATED_LIMIT) -> list:
     """Threads close to this one that the current user may see (never the thread itself).
 
-    Hidden and deleted threads are not in the index, and permission filtering
-    happens in searching.similar_threads, so nothing restricted can appear here.
+    Ranked from the thread's stored vector (issue 9: a view never runs the model), then
+    filtered per user in searching, so nothing restricted can appear here.
     """
     memo = g.setdefault("related_threads", {})
     key = (thread.id, limit)
     if key not in memo:
-        opening = thread.opening_post
-        visible = opening is not None and opening.deleted_at is None and not opening.is_hidden
-        body = opening.body if visible else ""
-        memo[key] = safe_similar(current_user, thread.title, body, limit, (thread.id,))
+        try:
+            memo[key] = searching.related_threads(current_user, thread.id,
+                                                  lambda: _words(thread), limit)
+        except Exception:  # noqa: BLE001 - related threads are a nicety; the page must render
+            log.exception("Related-thread lookup failed")
+            memo[key] = []
     return memo[key]
+
+
+def _words(thread) -> str:
+    """The thread's title and, when every reader may read it, its opening post."""
+    opening = thread.opening_post
+    visible = opening is not None and opening.deleted_at is None and not opening.is_hidden
+    return f"{thread.title} {opening.body if visible else ''}"
 
 
 @bp.app_template_global()

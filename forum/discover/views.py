@@ -3,6 +3,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from ..threads.queries import countries
+from ..web.cache import guest_page
 from ..web.limits import budget
 from ..web.paging import Pager
 from . import bp
@@ -13,6 +14,7 @@ from .services import SORTS, opening_bodies, parse_search_args, run_search
 @bp.route("/search")
 # Each query runs the embedding model; per member when logged in (an office shares one IP).
 @budget("search_page", methods=("GET",))
+@guest_page
 def search():
     """Search threads by meaning and keyword, as the current user may see them."""
     req = parse_search_args(request.args, current_user)

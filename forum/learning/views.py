@@ -9,6 +9,7 @@ from ..models import Adaptation, Followup
 from ..threads.forms import ConfirmForm
 from ..threads.views import thread_url
 from ..web.access import thread_or_404
+from ..web.cache import remember
 from ..web.forms import submit
 from . import adaptations, bp, consolidated, evidence, experiences, followups
 from .forms import AdaptationForm, ExperienceForm, OutcomeForm
@@ -28,6 +29,17 @@ def thread_evidence(thread) -> evidence.Evidence:
 
 
 @bp.app_template_global()
+def prefetch_evidence(threads) -> str:
+    """Fetch the evidence of a list of threads in one go for thread_evidence (returns '')."""
+    memo = g.setdefault("_evidence", {})
+    missing = [t.id for t in threads if t.id not in memo]
+    if missing:
+        found = evidence.thread_evidence(current_user, missing)
+        memo.update({tid: found.get(tid, evidence.Evidence()) for tid in missing})
+    return ""
+
+
+@bp.app_template_global()
 def evidence_map(threads) -> dict:
     """Evidence for a page of threads in two queries, as the current user may see it."""
     return evidence.thread_evidence(current_user, [t.id for t in threads])
@@ -35,8 +47,8 @@ def evidence_map(threads) -> dict:
 
 @bp.app_template_global()
 def visible_themes() -> list[str]:
-    """Experience themes the current user may see, for the filter lists."""
-    return experiences.themes(current_user)
+    """Experience themes the current user may see, for the filter lists (kept briefly)."""
+    return remember("themes", current_user, lambda: experiences.themes(current_user))
 
 
 @bp.app_template_global()

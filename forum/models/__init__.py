@@ -37,6 +37,7 @@ from .notifications import (
 )
 from .sessions import TOKEN_SCOPES, ApiToken, LoginSession
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
+from .site import ContentGeneration
 from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
 from .users import ROLES, Group, User, group_members
 
@@ -46,7 +47,7 @@ __all__ = [
     "FOLLOWUP_SUBJECTS", "OUTCOME_LABELS", "OUTCOMES",
     "Adaptation", "ConsolidatedReply", "ConsolidatedRevision", "ExperienceDetails",
     "ExperienceRevision", "Followup",
-    "AuditLog", "Bookmark", "Category", "DigestSubscription", "FeaturedPractice",
+    "AuditLog", "Bookmark", "Category", "ContentGeneration", "DigestSubscription", "FeaturedPractice",
     "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
     "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",
     "Tag", "Thread", "ThreadEmbedding", "ThreadRead", "User", "Vote", "Watch", "group_members",

@@ -9,6 +9,8 @@ filter) -> cli / evaluate.
 Public functions:
 - similar_threads(user, title, body="", limit=5, exclude_ids=(), category_id=None, ...)
   -> [SimilarHit(thread, score, rank_score)]: threads the user may see, closest first
+- related_threads(user, thread_id, words, limit=5) -> [SimilarHit]: from the thread's stored
+  vector, never encoding it; view_version() -> what identifies the index state answers use
 - search_threads(user, q, filters, page, per_page, sort) -> SearchPage
 - embed_texts(texts) -> float32 (n, dim) L2-normalised, or None when the model is unavailable
 - search_mode() -> "hybrid" | "lexical" | "off";  search_notice() -> "" | "loading" | ...
@@ -33,11 +35,12 @@ from .queries import (
     search_threads,
     similar_threads,
 )
+from .related import related_threads, view_version
 from .service import SearchService
 
 __all__ = ["SearchPage", "SimilarHit", "closeness_label", "embed_texts", "enqueue",
-           "enqueue_select", "init_app", "search_mode", "search_notice", "search_threads",
-           "similar_threads"]
+           "enqueue_select", "init_app", "related_threads", "search_mode", "search_notice",
+           "search_threads", "similar_threads", "view_version"]
 
 
 def init_app(app) -> None:

@@ -7,8 +7,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import OUTCOMES, Category, Post, Thread
+from ..models import OUTCOMES, Category, Post, PostRevision, Thread
 from ..models._base import utcnow
+from ..web import cache
 from .filters import SearchFilters, normalise_period
 
 STATUS_FILTERS = ("open", "solved", "closed", "unanswered")
@@ -55,7 +56,7 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
         & or_(Thread.pinned_until.is_(None), Thread.pinned_until > now), 0), else_=1)
     stmt = filters.apply(permissions.visible_threads(user)).options(
         selectinload(Thread.tags), selectinload(Thread.category), selectinload(Thread.author),
-        selectinload(Thread.experience),
+        selectinload(Thread.experience), selectinload(Thread.featured),
     ).order_by(pinned, Thread.last_activity_at.desc(), Thread.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
@@ -63,12 +64,20 @@ def list_threads(user, filters: ThreadFilters, page: int, per_page: int):
 def thread_posts(user, thread: Thread, page: int, per_page: int):
     """A page of the thread's posts; deleted and hidden ones show as placeholders."""
     stmt = (select(Post).where(Post.thread_id == thread.id)
-            .options(selectinload(Post.author)).order_by(Post.id))
+            .options(selectinload(Post.author),
+                     # "edited" needs only whether a revision exists, never their bodies
+                     selectinload(Post.revisions).load_only(PostRevision.id),
+                     selectinload(Post.reply_to).selectinload(Post.author))
+            .order_by(Post.id))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
 def countries(user) -> list[str]:
-    """Countries that appear on threads this user may see, for the filter list."""
+    """Countries that appear on threads this user may see, for the filter list (kept briefly)."""
+    return cache.remember("countries", user, lambda: _countries(user))
+
+
+def _countries(user) -> list[str]:
     stmt = (permissions.visible_threads(user).with_only_columns(Thread.country)
             .where(Thread.country != "").distinct().order_by(Thread.country))
     return list(db.session.scalars(stmt))

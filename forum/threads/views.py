@@ -11,6 +11,7 @@ from ..models import Category, Thread
 from ..suggestions import log as suggestion_log
 from ..threads.importer import slugify
 from ..web.access import post_or_404, thread_or_404
+from ..web.cache import guest_page
 from ..web.forms import populate_errors, submit
 from ..web.limits import budget, shared_budget
 from ..web.paging import page_number
@@ -38,12 +39,14 @@ def _listing(template: str, category=None):
 
 
 @bp.route("/")
+@guest_page
 def index():
     """Latest threads, filtered and paginated."""
     return _listing("threads/index.html")
 
 
 @bp.route("/c/<slug>")
+@guest_page
 def category(slug):
     """One category's threads."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
@@ -54,8 +57,9 @@ def category(slug):
 
 @bp.route("/threads/<int:thread_id>")
 @bp.route("/threads/<int:thread_id>/<slug>")
-# Each page runs the model for related threads: a budget for anonymous readers (crawlers).
+# A budget for anonymous readers (crawlers); members are not limited on reading.
 @budget("thread_page", methods=("GET",), exempt_when=lambda: current_user.is_authenticated)
+@guest_page
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
     thread = thread_or_404(thread_id)
@@ -63,8 +67,12 @@ def show(thread_id, slug=None):
         events.thread_viewed.send(thread, user=current_user)  # its notifications are read
     posts = queries.thread_posts(current_user, thread, page_number(),
                                  current_app.config["POSTS_PER_PAGE"])
+    # Guests get no forms: a form puts a CSRF token in the session, which would keep the
+    # page out of the guest page cache (and guests see no reply box or post buttons).
+    member = current_user.is_authenticated
     return render_template("threads/show.html", thread=thread, posts=posts,
-                           reply_form=_reply_form(thread), confirm_form=ConfirmForm())
+                           reply_form=_reply_form(thread) if member else None,
+                           confirm_form=ConfirmForm() if member else None)
 
 
 @bp.app_template_global()

@@ -2,7 +2,9 @@
 access-checking loader and staff guard (access), the one form helper (forms), the one
 page-number parser (paging), the bounds on all input (input) and the rate-limit budgets
 (limits)."""
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Optional
 
 from flask import current_app, request
 from flask_login import current_user
@@ -11,7 +13,8 @@ from sqlalchemy import select
 
 from .. import markup, permissions
 from ..extensions import db
-from ..models import Category
+from . import cache
+from ..models import Category, Group
 from ..models._base import utcnow
 
 # A strict policy is possible because no page has inline script or style. Images from
@@ -34,6 +37,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
     app.jinja_env.globals["permissions"] = permissions
+    cache.init_app(app)
     app.context_processor(_nav_categories)
     app.after_request(_security_headers)
 
@@ -52,12 +56,9 @@ def timeago(when: datetime) -> str:
 
 
 def _nav_categories():
-    """The categories the current user may read, for navigation and forms."""
+    """The categories the current user may read, for navigation (kept per visibility)."""
     def categories():
-        return db.session.scalars(
-            select(Category).where(permissions.category_clause(current_user))
-            .order_by(Category.position, Category.name)
-        ).all()
+        return cache.remember("nav_categories", current_user, _readable_categories)
     return {"nav_categories": categories}
 
 
@@ -67,6 +68,34 @@ def _neutralise(value):
         cleaned = markup.neutralise_bidi(value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
+
+
+def _readable_categories() -> list:
+    """Plain copies, safe to share between requests (no session attached), in one query."""
+    rows = db.session.execute(
+        select(Category.id, Category.slug, Category.name, Category.visibility, Group.name)
+        .outerjoin(Group, Group.id == Category.group_id)
+        .where(permissions.category_clause(current_user))
+        .order_by(Category.position, Category.name))
+    return [NavCategory(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class NavCategory:
+    """What navigation shows of a category (the same words as Category.visibility_label)."""
+
+    id: int
+    slug: str
+    name: str
+    visibility: str
+    group_name: Optional[str]
+
+    @property
+    def visibility_label(self) -> str:
+        """Human words for the visibility."""
+        if self.visibility == "group" and self.group_name is not None:
+            return f"group: {self.group_name}"
+        return self.visibility
 
 
 def _security_headers(response):

@@ -11,7 +11,7 @@ from tests.conftest import AuthActions, get_csrf_token
 from tests.factories import PASSWORD
 from tests.forum.community import as_user, post, token
 from tests.forum.notify_world import (  # noqa: F401 - fixtures
-    mail_app, outbox_count, smtp, text_part, world,
+    mail_app, smtp, text_part, world,
 )
 
 CONFIRM = re.compile(r"https://forum\.headstart\.test(/confirm-email/[\w.-]+)")

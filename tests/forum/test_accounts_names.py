@@ -8,11 +8,13 @@ from sqlalchemy import select
 from forum.accounts import name_key
 from forum.extensions import db
 from forum.models import User
-from tests.factories import PASSWORD, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.forum.community import post
 
 TAKEN = "That name looks like another member's name"
 STAFF = "Words like Moderator, Admin or Staff are kept for the forum's staff"
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
@@ -51,6 +53,7 @@ def test_a_name_that_looks_like_another_members_is_refused(app, client, auth, pe
     assert stored(app, "amina", "display_name") == "Amina Diallo"
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_a_distinct_name_and_ones_own_username_are_fine(app, client, auth, people):
     auth.login("amina")
     assert save_profile(client, display_name="Amina D.").status_code == 302

@@ -10,12 +10,14 @@ from sqlalchemy import select, update
 from forum.extensions import db
 from forum.models import ApiToken, Post, User
 from forum.models._base import utcnow
-from tests.conftest import get_csrf_token
+from tests.conftest import AuthActions, get_csrf_token
 from tests.factories import make_category, make_group, make_thread, make_user
 from tests.forum.community import post
 
 SECRET = re.compile(r'<code class="token-secret">(hs_[\w-]+)</code>')
 SEARCH = "/api/v1/search?q=pooled"
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
@@ -70,6 +72,7 @@ def test_token_is_shown_once_and_stored_hashed(app, client, auth, world):
     assert timedelta(days=29) < row.expires_at - row.created_at <= timedelta(days=30)
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_bearer_reads_without_cookies_and_notes_last_use(app, client, auth, world):
     auth.login("amina")
     _, secret = create_token(client)
@@ -81,6 +84,7 @@ def test_bearer_reads_without_cookies_and_notes_last_use(app, client, auth, worl
     assert used is not None and utcnow() - used < timedelta(minutes=1)
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_read_token_cannot_write_and_write_token_needs_no_csrf(app, client, auth, world):
     auth.login("amina")
     _, read = create_token(client, "reader", "read")
@@ -120,6 +124,7 @@ def test_bad_tokens_get_401_json(app, client, world, header):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_expired_and_revoked_tokens_get_401(app, client, auth, world):
     auth.login("amina")
     _, old = create_token(client, "old")
@@ -171,7 +176,6 @@ def test_signing_out_everywhere_revokes_tokens(app, client, auth, world):
     auth.login("amina")
     _, secret = create_token(client, "laptop", "write")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     AuthActions(admin).login("root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))

@@ -82,6 +82,7 @@ def test_a_search_failure_leaves_the_thread_page_intact(world, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index on fire")
     monkeypatch.setattr(searching, "similar_threads", broken)
+    monkeypatch.setattr(searching, "related_threads", broken)  # related threads' own seam
     html = page(world.test_client(), f"/threads/{thread_id(world, GCF_TITLE)}")
     assert GCF_TITLE in html and 'class="related"' not in html
 

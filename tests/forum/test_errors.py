@@ -14,8 +14,11 @@ def _add_routes(app):
         raise RuntimeError("boom")
 
     def break_database():
-        db.session.execute(text("DROP TABLE categories"))
-        db.session.execute(text("DROP TABLE users"))
+        # Committed: PostgreSQL's DDL is transactional, so a rollback would bring them back.
+        cascade = " CASCADE" if db.engine.dialect.name == "postgresql" else ""
+        db.session.execute(text(f"DROP TABLE categories{cascade}"))
+        db.session.execute(text(f"DROP TABLE users{cascade}"))
+        db.session.commit()
         raise RuntimeError("the database went away")
 
     app.add_url_rule("/boom", "boom", boom)

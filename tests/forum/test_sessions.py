@@ -7,11 +7,14 @@ from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import LoginSession, User
+from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_user
 from tests.forum.community import is_login_redirect, post
 
 NEW_PASSWORD = "quiet-lantern-orchard-58"
 PRIVATE = "/settings/profile"  # any page that needs a signed-in member
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
@@ -53,6 +56,7 @@ def remembered(app):
     return app.test_client()
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_copies_of_the_cookies_work_until_logout_then_never(app, client, auth, people, thief,
                                                             remembered):
     sign_in(client, auth, remember=True)
@@ -69,7 +73,6 @@ def test_remember_cookie_alone_signs_in_and_differs_per_login(app, client, auth,
     sign_in(client, auth, remember=True)
     first = client.get_cookie("remember_token").value
     other = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other, AuthActions(other), remember=True)
     second = other.get_cookie("remember_token").value
     assert first != second
@@ -93,10 +96,10 @@ def test_database_keeps_only_a_digest_of_the_session_key(app, client, auth, peop
     assert len(hashes) == 1 and key not in hashes[0] and len(hashes[0]) == 64
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_password_change_ends_every_other_session(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     other_device = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other_device, AuthActions(other_device), remember=True)
     copy_cookie(other_device, thief, "session")
     copy_cookie(other_device, remembered, "remember_token")
@@ -126,12 +129,12 @@ def test_password_change_needs_the_current_password(app, client, auth, people, t
         assert user.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_suspension_ends_every_session(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     copy_cookie(client, thief, "session")
     copy_cookie(client, remembered, "remember_token")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))
@@ -145,12 +148,12 @@ def test_suspension_ends_every_session(app, client, auth, people, thief, remembe
     assert page.status_code == 302
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_admin_signs_a_member_out_everywhere(app, client, auth, people, thief, remembered):
     sign_in(client, auth, remember=True)
     copy_cookie(client, thief, "session")
     copy_cookie(client, remembered, "remember_token")
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     with app.app_context():
         amina = db.session.scalar(select(User.id).where(User.username == "amina"))
@@ -169,7 +172,6 @@ def test_members_cannot_sign_others_out(app, client, auth, people):
     with app.app_context():
         root = db.session.scalar(select(User.id).where(User.username == "root"))
     admin = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(admin, AuthActions(admin), "root")
     sign_in(client, auth)
     assert post(client, f"/admin/users/{root}/sign-out", {}).status_code == 403
@@ -179,7 +181,6 @@ def test_members_cannot_sign_others_out(app, client, auth, people):
 def test_sign_out_on_every_other_device(app, client, auth, people, thief):
     sign_in(client, auth)
     other = app.test_client()
-    from tests.conftest import AuthActions
     sign_in(other, AuthActions(other))
     copy_cookie(other, thief, "session")
     page = client.get("/settings/security").get_data(as_text=True)
