@@ -112,8 +112,9 @@ def _locked(path: Path):
 
 def _export(model_dir: Path, target: Path, variant: str) -> None:
     """Export, quantise, check against torch, then rename the file and its digest into place."""
-    scratch = target.with_name(f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex}")
-    fp32, final = scratch.with_suffix(".fp32.onnx"), scratch.with_suffix(".onnx")
+    scratch = f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex}"  # unique: never shared
+    fp32, final, sidecar = (target.with_name(scratch + end)
+                            for end in (".fp32.onnx", ".onnx", ".json"))
     try:
         reference = export_fp32(model_dir, fp32)
         if variant == "onnx-int8":
@@ -123,7 +124,6 @@ def _export(model_dir: Path, target: Path, variant: str) -> None:
         _check_probes(final, model_dir, reference)
         digest = file_digest(final)
         os.replace(final, target)
-        sidecar = scratch.with_suffix(".json")
         sidecar.write_text(json.dumps({"sha256": digest, "model": str(model_dir), "variant": variant}))
         os.replace(sidecar, target.with_suffix(".json"))
     except ExportError:
@@ -131,7 +131,7 @@ def _export(model_dir: Path, target: Path, variant: str) -> None:
     except Exception as exc:  # torch, onnx and onnxruntime raise many kinds
         raise ExportError(f"cannot export {model_dir} to ONNX: {exc}") from exc
     finally:
-        for leftover in (fp32, final, scratch.with_suffix(".json")):
+        for leftover in (fp32, final, sidecar):
             leftover.unlink(missing_ok=True)
 
 
