@@ -344,7 +344,9 @@ def report(vector: list[dict], text: list[dict]) -> None:
          "search only", top["speedup_p50"] >= TARGET_SPEEDUP, f">= {TARGET_SPEEDUP:.0f}x"),
         (f"recall@10 {top['recall10']:.3f}", top["recall10"] >= TARGET_RECALL, f">= {TARGET_RECALL}"),
         (f"worker hybrid after {top['hybrid_s']:.2f} s", top["hybrid_s"] <= TARGET_START_S, f"<= {TARGET_START_S:.0f} s"),
-        (f"worker RSS {top['rss_mb']:.0f} MB", top["rss_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
+        # Worst case: every page of the base resident in this worker too (shared with the others).
+        (f"worker RSS {top['rss_mb']:.0f} MB after its first answer, at most {top['rss_mb'] + top['file_mb']:.0f} MB "
+         "with the whole base touched", top["rss_mb"] + top["file_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
     ]
     if "keyword_s" in top:
         checks.append((f"worker keyword answer after {top['keyword_s']:.2f} s", top["keyword_s"] <= TARGET_KEYWORD_S,
