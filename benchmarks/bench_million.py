@@ -38,7 +38,7 @@ from bench_index import real_vectors
 from common import EVAL_ROOT, REPO, SPLITS, require_eval_data
 
 from search.basefiles import LARGE_BASE, build_base
-from search.segments import VectorSnapshot, read_base, write_base
+from search.segments import VectorSnapshot, read_base, remove_old_bases, write_base
 
 MODEL_TAG = "bench-million"
 K, POOL = 10, 100
@@ -111,15 +111,16 @@ def vector_rows(n: int, real: np.ndarray, queries, encoder, work: Path) -> dict:
     build_s = time.perf_counter() - started
     folder = work / f"base-{n}"
     manifest = write_base(folder, base, {"model_id": MODEL_TAG})
-    del base
-    row = {"n": n, "kind": manifest["kind"], "build_s": build_s,
+    remove_old_bases(folder, keep=manifest["index_file"], older_than=0)  # earlier runs' files
+    row = {"n": n, "kind": manifest["kind"], "build_s": build_s, "nlist": getattr(base, "nlist", 0),
            "file_mb": (folder / manifest["index_file"]).stat().st_size / 2**20}
+    del base
     row.update(fresh_process(folder, work, n))
     mapped, _ = read_base(folder, MODEL_TAG, data.shape[1])
     snapshot = VectorSnapshot.from_base(mapped)
     exact = faiss.IndexFlatIP(data.shape[1])
     exact.add(np.ascontiguousarray(data))
-    encode_t, base_t, exact_t, hits = [], [], [], []
+    encode_t, base_t, exact_t, hits, seen = [], [], [], [], []
     for title, body in queries:
         started = time.perf_counter()
         q = encoder(title, body)  # the query embedding is part of the suggestion latency
@@ -131,6 +132,9 @@ def vector_rows(n: int, real: np.ndarray, queries, encoder, work: Path) -> dict:
         encode_t.append(encoded - started)
         base_t.append(searched - encoded)
         hits.append(len(set(found[:K].tolist()) & set((truth[0][:K] + 1).tolist())) / K)
+        seen.append((q, truth[0][:K] + 1))
+    if isinstance(mapped, faiss.IndexIVF):
+        row["sweep"] = nprobe_sweep(mapped, seen)
     with_encoding = [e + b for e, b in zip(encode_t, base_t)]
     exact_with_encoding = [e + x for e, x in zip(encode_t, exact_t)]
     row["p50_ms"], row["p95_ms"] = percentiles(with_encoding)
@@ -142,6 +146,21 @@ def vector_rows(n: int, real: np.ndarray, queries, encoder, work: Path) -> dict:
     row["speedup_p50"] = row["exact_p50_ms"] / row["p50_ms"]
     row["search_speedup_p50"] = row["exact_search_p50_ms"] / row["search_p50_ms"]
     return row
+
+
+def nprobe_sweep(index: faiss.IndexIVF, seen) -> list[tuple[float, int, float, float, float]]:
+    """(share of lists, nprobe, recall@10, search p50 ms, p95 ms) at other nprobe settings."""
+    out = []
+    for share in (0.05, 0.08, 0.12, 0.15, 0.2, 0.3):
+        params = faiss.SearchParametersIVF(nprobe=max(1, round(index.nlist * share)))
+        times, hits = [], []
+        for q, truth in seen:
+            started = time.perf_counter()
+            _, found = index.search(q[None, :].astype(np.float32), POOL, params=params)
+            times.append(time.perf_counter() - started)
+            hits.append(len(set(found[0][:K].tolist()) & set(truth.tolist())) / K)
+        out.append((share, params.nprobe, float(np.mean(hits)), *percentiles(times)))
+    return out
 
 
 def fresh_process(folder: Path, work: Path, n: int) -> dict:
@@ -303,6 +322,10 @@ def report(vector: list[dict], text: list[dict]) -> None:
               f"| {r['exact_p50_ms']:.1f} / {r['exact_p95_ms']:.1f} | {r['search_p50_ms']:.2f} / {r['search_p95_ms']:.2f} "
               f"| {r['exact_search_p50_ms']:.1f} / {r['exact_search_p95_ms']:.1f} "
               f"| {r['speedup_p50']:.1f}x / {r['search_speedup_p50']:.1f}x | {r['recall10']:.3f} |")
+    for r in vector:
+        for share, nprobe, recall, p50, p95 in r.get("sweep", []):
+            print(f"nprobe sweep {r['n']:,}: {share:.0%} of {r['nlist']} lists (nprobe {nprobe}): "
+                  f"recall@10 {recall:.3f}, search p50 {p50:.2f} ms, p95 {p95:.2f} ms")
     print(f"(query embedding alone: p50 {vector[-1]['encode_p50_ms']:.1f} ms, p95 {vector[-1]['encode_p95_ms']:.1f} ms)")
     if text:
         print("\n| documents | build s | size MB | long p50 | long p95 | long, every term p50 | p95 "
@@ -321,7 +344,9 @@ def report(vector: list[dict], text: list[dict]) -> None:
          "search only", top["speedup_p50"] >= TARGET_SPEEDUP, f">= {TARGET_SPEEDUP:.0f}x"),
         (f"recall@10 {top['recall10']:.3f}", top["recall10"] >= TARGET_RECALL, f">= {TARGET_RECALL}"),
         (f"worker hybrid after {top['hybrid_s']:.2f} s", top["hybrid_s"] <= TARGET_START_S, f"<= {TARGET_START_S:.0f} s"),
-        (f"worker RSS {top['rss_mb']:.0f} MB", top["rss_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
+        # Worst case: every page of the base resident in this worker too (shared with the others).
+        (f"worker RSS {top['rss_mb']:.0f} MB after its first answer, at most {top['rss_mb'] + top['file_mb']:.0f} MB "
+         "with the whole base touched", top["rss_mb"] + top["file_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
     ]
     if "keyword_s" in top:
         checks.append((f"worker keyword answer after {top['keyword_s']:.2f} s", top["keyword_s"] <= TARGET_KEYWORD_S,

@@ -29,7 +29,7 @@ LARGE_BASE = 50_000
 # vectors: ~4*sqrt(n) lists; scanning NPROBE_SHARE of them keeps recall@10 >= 0.98
 # against exact search (benchmarks/README.md, "A million threads").
 NLIST_PER_SQRT_N = 4
-NPROBE_SHARE = 0.08
+NPROBE_SHARE = 0.15
 TRAIN_POINTS_PER_LIST = 40   # k-means sample: enough for stable lists, bounded build time
 MIN_TRAINING = 50_000
 CHUNK = 50_000               # vectors encoded per step (bounds the keeper's memory)
