@@ -43,6 +43,7 @@ class Row:
 OBJ, QUERY = "object", "query"
 ROUTES = {
     "/": Row("/?sort=new"),
+    "/healthz": Row("/healthz"),
     "/adaptations/<int:adaptation_id>/delete": Row("/adaptations/{adaptation}/delete", "owner", OBJ),
     "/adaptations/<int:adaptation_id>/outcome": Row("/adaptations/{adaptation}/outcome", "owner", OBJ),
     "/admin/": Row("/admin/", "admin"),
