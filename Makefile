@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run dev test browser-deps postgres-deps bench bench-deps bench-pages clean
+.PHONY: install run dev test browser-deps postgres-deps redis-deps bench bench-deps bench-pages clean
 
 install: $(STAMP)
 
@@ -45,9 +45,14 @@ postgres-deps:
 	@command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# The shared rate-limit store's test starts its own redis-server on loopback.
+redis-deps:
+	@command -v redis-server >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
+
 # Two passes side by side: every test on SQLite, and every test that touches the database
 # on PostgreSQL (a throwaway cluster on loopback that the tests start); see .ci/test-passes.
-test: install browser-deps postgres-deps
+test: install browser-deps postgres-deps redis-deps
 	$(BIN)/lint-imports --no-cache
 	.ci/test-passes $(BIN)/python $(PYTEST_ARGS)
 
