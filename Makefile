@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 
 WEB_CONCURRENCY ?= 2
 
-# A production server (gunicorn): each worker process starts its search thread at once.
+# A production server (gunicorn): each worker process starts its search thread at once and
+# uses cores / WEB_CONCURRENCY threads for the model and FAISS (SEARCH_THREADS overrides).
 run: install
 	$(BIN)/flask --app forum init
 	$(BIN)/flask --app forum demo load --if-empty
-	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'forum.wsgi:app'
+	WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'forum.wsgi:app'
 
 # The development server, reloading on code changes.
 dev: install
@@ -44,9 +45,11 @@ postgres-deps:
 	@command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# Two passes side by side: every test on SQLite, and every test that touches the database
+# on PostgreSQL (a throwaway cluster on loopback that the tests start); see .ci/test-passes.
 test: install browser-deps postgres-deps
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	.ci/test-passes $(BIN)/python $(PYTEST_ARGS)
 
 # wrk (Debian package) loads the serving benchmarks.
 bench-deps:

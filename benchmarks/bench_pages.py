@@ -150,7 +150,8 @@ def main() -> int:
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average before the run: {' '.join(load)} (2 cores)", flush=True)
     instance = demo_instance(args.fresh)
-    env = instance_env(instance, RATELIMIT_ENABLED="0")
+    # WEB_CONCURRENCY: each worker takes its share of the cores (search/threads.py).
+    env = instance_env(instance, RATELIMIT_ENABLED="0", WEB_CONCURRENCY="2")
     paths = page_paths(instance / "forum.sqlite")
     with Server("minimal_pages:app", {**env, "MINIMAL_DB": str(instance / "forum.sqlite")},
                 cwd=HERE) as minimal:

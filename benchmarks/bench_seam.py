@@ -3,7 +3,7 @@
 1. post: POST /threads/new into a category of 5,000 threads vs into an empty one
    (server time through the test client; search queue rows written per post).
 2. similar: POST /api/v1/similar on the demo, gunicorn with 2 workers, 8 wrk connections,
-   while another client posts replies; baseline: a minimal Flask + SQLite JSON endpoint
+   a different draft on every request (bench_suggest.drafts), while another client posts replies; baseline: a minimal Flask + SQLite JSON endpoint
    served the same way under the same load. Also limit=100, one connection.
 3. start: a fresh import of train2016_part2 (583 threads with replies), then gunicorn:
    time to the first answer and to full hybrid answers, beside the import's encode time.
@@ -88,16 +88,22 @@ def similar():
 
 
 def bench_similar(seconds: int) -> None:
-    """Suggestions under load with a writer, beside a minimal endpoint under the same load."""
+    """Suggestions under load with a writer, beside a minimal endpoint under the same load.
+
+    Every request carries a different draft (issue 9: the query-vector cache must not be
+    what is measured); WEB_CONCURRENCY=2 gives each worker one thread on two cores."""
+    from bench_suggest import drafts
+
     instance = Path(tempfile.mkdtemp(prefix="bench-similar-"))
-    env = instance_env(instance)
+    env = instance_env(instance, WEB_CONCURRENCY="2")
+    bodies = drafts(max(4000, 150 * seconds))
     flask(env, "init")
     flask(env, "demo", "load")
     (instance / "minimal.py").write_text(MINIMAL_APP)
     minimal_env = {**env, "MINIMAL_DB": str(instance / "forum.sqlite")}
     with Server("minimal:app", minimal_env, cwd=instance) as minimal:
         time.sleep(2)  # no route at /: give gunicorn a moment
-        base = wrk(minimal.url + "/api/v1/similar", DRAFTS, connections=8, seconds=seconds)
+        base = wrk(minimal.url + "/api/v1/similar", bodies, connections=8, seconds=seconds)
     with Server("forum.wsgi:app", env) as server:
         server.wait("/")
         deadline = time.monotonic() + 300
@@ -108,10 +114,10 @@ def bench_similar(seconds: int) -> None:
         poster = Poster(server.url, "amina.diallo", "member-demo-2026",
                         thread.rsplit("/", 1)[0])  # /threads/<id>
         poster.start()
-        loaded = wrk(server.url + "/api/v1/similar", DRAFTS, connections=8, seconds=seconds)
+        loaded = wrk(server.url + "/api/v1/similar", bodies, connections=8, seconds=seconds)
         poster.stop.set()
         poster.join()
-        single = wrk(server.url + "/api/v1/similar", [dict(d, limit=100) for d in DRAFTS],
+        single = wrk(server.url + "/api/v1/similar", [dict(d, limit=100) for d in drafts(2000, 7)],
                      connections=1, seconds=seconds)
     print(f"baseline minimal endpoint, 8 connections: {base['rps']:.0f} req/s, "
           f"p50 {base['p50_ms']:.1f} ms, p95 {base['p95_ms']:.1f} ms")

@@ -16,7 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-EVAL_ROOT = (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve()
+# ../shared beside the main checkout; a worktree under /work/wt/NAME finds it two levels up.
+EVAL_ROOT = next((p.resolve() for p in (
+    Path(os.environ.get("HEADSTART_EVAL_ROOT", REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq")),
+    REPO / ".." / ".." / "shared" / "eval" / "semeval2016-task3-qq") if p.is_dir()),
+    (REPO / ".." / "shared" / "eval" / "semeval2016-task3-qq").resolve())
 SPLITS = ("dev2016", "train2016_part2")
 CACHE_DIR = Path(
     os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache")

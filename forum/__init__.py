@@ -5,14 +5,15 @@ import os
 from flask import Flask
 
 from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager, migrate
+from . import logs
+from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
 
 # One blueprint package per domain (STYLE habit 3); each exposes `bp`.
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 BLUEPRINTS = (
     "auth", "threads", "users", "errors", "api", "discover", "answers", "moderation",
-    "featured", "admin", "notifications", "learning", "members",
+    "featured", "admin", "notifications", "learning", "members", "health",
 )
 
 
@@ -26,7 +27,13 @@ def create_app(test_config=None) -> Flask:
         static_folder="../static",
     )
     config_module.load_config(app, test_config)
+    logs.init_app(app)  # first: its timer starts before any other request hook
+    from .web import input as web_input
+    web_input.init_app(app)  # bounded ids, clean text, shallow JSON: before any route exists
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
@@ -37,6 +44,7 @@ def create_app(test_config=None) -> Flask:
         app.register_blueprint(module.bp)
     from . import (  # flaskr's idiom: wire the app's parts in the factory
         cli,
+        dbcopy,
         searching,
         web,
     )
@@ -44,6 +52,7 @@ def create_app(test_config=None) -> Flask:
     from .mail import worker as mail_worker
     web.init_app(app)
     cli.init_app(app)
+    dbcopy.init_app(app)  # `flask copy-to URL`: SQLite to PostgreSQL
     searching.init_app(app)
     mail_cli.init_app(app)
     mail_worker.init_app(app)  # the background sender, only when mail is configured
@@ -53,6 +62,7 @@ def create_app(test_config=None) -> Flask:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from .models import User
-    return db.session.get(User, int(user_id))
+def _load_user(session_key: str):
+    """The user of a live login session; a deleted or expired session signs nobody in."""
+    from . import login_sessions as sessions
+    return sessions.load(session_key)

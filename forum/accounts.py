@@ -1,18 +1,33 @@
-"""Accounts: the one place that creates login accounts and says what a good password is.
+"""Accounts: the one place that creates login accounts and says what a good password and an
+acceptable display name are.
 
 Registration (auth), the command line and the admin pages all create accounts here.
 """
 import re
-from typing import Optional
+import unicodedata
+from functools import cache
+from typing import Iterable, Optional
 
+from confusable_homoglyphs import confusables
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
+from . import login_sessions
 from .domain import DomainError
 from .extensions import db
 from .models import ROLES, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 PASSWORD_MIN = 8
+PASSWORD_MAX = 200
+# zxcvbn's score 3 is "safely unguessable: moderate protection from an offline attack".
+PASSWORD_SCORE = 3
+# Words only staff may carry in a display name or organisation (issue 12): a member who
+# calls themselves "Helen (Moderator)" could give orders in a thread.
+STAFF_WORDS = ("moderator", "moderators", "moderation", "mod", "mods", "admin", "admins",
+               "administrator", "administrators", "staff", "sysop", "headstart")
+# Always refused inside a longer word too ("SuperModerator").
+STAFF_INFIXES = ("moderator", "administrator")
 
 
 def check_username(name: str) -> str:
@@ -22,28 +37,158 @@ def check_username(name: str) -> str:
         raise DomainError(("username", "Use 3-32 lowercase letters, digits, '.', '-' or '_'."))
     if db.session.scalar(select(User.id).where(func.lower(User.username) == name)):
         raise DomainError(("username", "That name is taken."))
+    if _name_taken(name_key(name), None):
+        raise DomainError(("username", "That name is too close to another member's name."))
     return name
 
 
 def create_user(name: str, password: str, *, email: Optional[str] = None,
-                role: str = "member", **profile) -> User:
-    """Create a login account."""
+                role: str = "member", context: tuple[str, ...] = (), **profile) -> User:
+    """Create a login account (``context``: more words the password must not be built on)."""
     name = check_username(name)
-    check_password(password)
+    email = (email or "").strip().lower() or None
+    check_password(password, (name, profile.get("display_name") or "", email or "") + context)
     if role not in ROLES:
         raise DomainError(("role", f"Role must be one of {', '.join(ROLES)}."))
-    email = (email or "").strip().lower() or None
     if email and db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(("email", "That email is already registered."))
     user = User(username=name, email=email, role=role, **profile)
+    reasons = check_public_names(user, user.display_name or "", user.organisation or "")
+    if reasons:
+        raise DomainError(*reasons)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
 
 
-def check_password(password: str) -> str:
-    """The password, if it is long enough (the reason is reported on the password field)."""
-    if len(password or "") < PASSWORD_MIN:
+def password_context(user: User) -> tuple[str, ...]:
+    """What a password of this user must not be built from: their names and address."""
+    return (user.username, user.display_name or "", user.email or "", user.organisation or "")
+
+
+def check_password(password: str, user_inputs: Iterable[str] = ()) -> str:
+    """The password, if it is long enough and not guessable (zxcvbn), else DomainError.
+
+    ``user_inputs`` are the account's own words (username, display name, e-mail): a
+    password built from them is weak however long it is.
+    """
+    password = password or ""
+    if len(password) < PASSWORD_MIN:
         raise DomainError(("password", f"Use at least {PASSWORD_MIN} characters."))
+    if len(password) > PASSWORD_MAX:
+        raise DomainError(("password", f"Use at most {PASSWORD_MAX} characters."))
+    words = []
+    for value in filter(None, user_inputs):  # "amina.diallo": itself, its parts, run together
+        parts = [p for p in re.split(r"[\W_]+", value.lower()) if len(p) >= 3]
+        words += [value.lower(), "".join(parts)] + parts
+    result = zxcvbn(password, user_inputs=words + ["headstart"], max_length=PASSWORD_MAX)
+    own = [m for m in result["sequence"] if m.get("dictionary_name") == "user_inputs"]
+    if own and result["score"] >= PASSWORD_SCORE:
+        # Whoever targets this account knows its names: what is left without them must
+        # still be strong on its own ("wanjiru-kamau-2024" is "-2024" to them).
+        rest = "".join(ch for i, ch in enumerate(password)
+                       if not any(m["i"] <= i <= m["j"] for m in own))
+        if zxcvbn(rest, max_length=PASSWORD_MAX)["score"] < PASSWORD_SCORE:
+            raise DomainError(("password", "That password is too easy to guess for anyone who "
+                                           "knows your name or address: add uncommon words "
+                                           "that have nothing to do with you."))
+    if result["score"] < PASSWORD_SCORE:
+        feedback = result["feedback"]
+        hint = " ".join(filter(None, [feedback.get("warning")] + feedback.get("suggestions", [])))
+        raise DomainError(("password", "That password is too easy to guess"
+                           + (f": {hint}" if hint else ". Try a few uncommon words together.")))
     return password
+
+
+def change_password(user: User, current: str, new: str, keep_session: Optional[str]) -> None:
+    """Set a new password when the current one is right; every other session ends."""
+    if not user.check_password(current or ""):
+        raise DomainError(("current", "That is not your current password."))
+    check_password(new, password_context(user))
+    if user.check_password(new):
+        raise DomainError(("password", "Choose a password different from the current one."))
+    user.set_password(new)
+    # Security: whoever copied a cookie of this account is signed out with the change.
+    login_sessions.end_all(user, keep=keep_session, commit=False)
+    db.session.commit()
+
+
+# --- display names: unique under confusable folding, no staff words -------------------
+
+@cache
+def _fold_table() -> dict[str, str]:
+    """Every confusable character mapped to the plainest character it can pass for.
+
+    From the Unicode confusables data (TR39's confusables.txt) that confusable_homoglyphs
+    ships: a character and its look-alikes map to the first ASCII one among them, so
+    Cyrillic "а" becomes "a" and "l", "I" and "1" all become "1".
+    """
+    alike: dict[str, set[str]] = {}
+    for key, glyphs in confusables.confusables_data.items():
+        for glyph in glyphs:
+            other = glyph["c"].strip("\u200e\u200f")
+            if len(key) == 1 and len(other) == 1:  # sequences ("rn" ~ "m") are left out
+                alike.setdefault(key, {key}).add(other)
+                alike.setdefault(other, {other}).add(key)
+    # The data lists each class as a star around its prototype ("l": "I", "1", "|", ...),
+    # so two steps from any member reach the whole class.
+    def plainest(c: str) -> str:
+        near = set().union(*(alike[x] for x in alike[c]))
+        return min(near, key=lambda g: (not g.isascii(), g))
+    return {c: plainest(c) for c in alike}
+
+
+def fold(text: str) -> str:
+    """The look-alike skeleton of a name: NFKC, casefold, confusables folded, marks dropped."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    # Folded before and after case folding: "O" passes for "0", and so does "o" as "O".
+    return _replace(_replace(_replace(text).upper()).casefold())
+
+
+def _replace(text: str) -> str:
+    table = _fold_table()
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def name_key(name: str) -> str:
+    """The skeleton with spaces and punctuation removed: "Helen Park" ~ "helen.park" ~ "HeIen Рark"."""
+    return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+def _name_taken(key: str, user_id: Optional[int]) -> bool:
+    # Profiles are edited rarely; one pass over the names is cheaper than keeping a
+    # derived column in step with a folding table that changes with Unicode versions.
+    if not key:
+        return False
+    # Imported authors (placeholders) count too: their names are on the archive's posts.
+    rows = db.session.execute(select(User.id, User.username, User.display_name))
+    return any(uid != user_id and key in (name_key(username), name_key(display or ""))
+               for uid, username, display in rows)
+
+
+def _has_staff_word(text: str) -> bool:
+    folded = fold(text)
+    words = {fold(w) for w in STAFF_WORDS}
+    if any(t in words for t in re.split(r"[\W_]+", folded) if t):
+        return True
+    squeezed = "".join(ch for ch in folded if ch.isalnum())
+    return any(fold(w) in squeezed for w in STAFF_INFIXES)
+
+
+def check_public_names(user: User, display_name: str, organisation: str) -> list:
+    """Reasons a display name or organisation cannot be used by this user (empty when fine)."""
+    reasons = []
+    if not user.is_moderator:
+        for field, value in (("display_name", display_name), ("organisation", organisation)):
+            if value and _has_staff_word(value):
+                reasons.append((field, "Words like Moderator, Admin or Staff are kept for the "
+                                       "forum's staff; staff carry a badge instead."))
+    if display_name and not any(r[0] == "display_name" for r in reasons):
+        key = name_key(display_name)
+        if key and key not in (name_key(user.username),) and _name_taken(key, user.id):
+            reasons.append(("display_name", "That name looks like another member's name; "
+                                            "choose one that tells you apart."))
+    return reasons

@@ -17,6 +17,8 @@ from .searching import cli as searching_cli
 def init_app(app) -> None:
     """Register the commands on the app."""
     app.cli.add_command(init_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for group in (demo_cli, users_cli, groups_cli, categories_cli, threads_cli):
         app.cli.add_command(group)
 
@@ -32,6 +34,37 @@ def init_command():
     """Create or upgrade the database to the current schema (safe to run again)."""
     upgrade_database()
     click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """Copy the database to FILE while the forum runs (SQLite online backup or pg_dump)."""
+    from . import backup
+    try:
+        kind = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"Backed up the {kind} database to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database that is not empty.")
+@with_appcontext
+def restore_command(file, force):
+    """Replace the database with the backup in FILE, then re-derive the search index."""
+    from . import backup
+    try:
+        backup.restore(db.engine, current_app.config["SQLALCHEMY_DATABASE_URI"], file, force)
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.remove()
+    upgrade_database()  # a backup made by an older version gets today's schema
+    click.echo(f"Restored {file}.")
+    if current_app.config.get("SEARCH_ENABLED", True):
+        searching_cli.rebuild_index()
 
 
 demo_cli = AppGroup("demo", help="Demo content.")

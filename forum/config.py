@@ -15,10 +15,19 @@ DEFAULTS = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Images in posts from other servers: off, so a post cannot tell a third party who
+    # reads it and when (shown as links instead); True shows them as images.
+    "REMOTE_IMAGES": False,
     "SEARCH_ENABLED": True,
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
     "SEARCH_INDEX_DIR": None,  # default: <instance>/search
+    # Query and ingest encoder (issue 9): auto = int8 ONNX export of the model (made once,
+    # at first use, into SEARCH_ONNX_DIR), else torch, logged; onnx-int8 | onnx-fp32 | torch.
+    "SEARCH_ENCODER": "auto",
+    "SEARCH_ONNX_DIR": None,  # default: $HEADSTART_ONNX_CACHE or ~/.cache/headstart-onnx
+    # CPU threads per process for torch, onnxruntime and FAISS; None = cores / WEB_CONCURRENCY.
+    "SEARCH_THREADS": None,
     # thread: a background thread per server process indexes and follows changes;
     # off: web processes only follow (run `flask search worker`); inline: in the request.
     "SEARCH_WORKER": "thread",
@@ -43,6 +52,7 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
     "SUGGESTION_LOG_DAYS": 90,  # raw suggestion events kept this long, then daily counts
     "FOLLOWUP_AFTER_DAYS": 60,  # "did it work?" this long after an acceptance or adaptation
+    "LOGIN_SESSION_DAYS": 30,  # a sign-in and its remember cookie last at most this long
     # Read caches (issue 9, forum/web/cache.py); None: the default below, or 0 when TESTING.
     "PAGE_CACHE_SECONDS": None,  # guest pages, keyed by URL and content generation
     "DATA_CACHE_SECONDS": None,  # filter lists and the sidebar, per visibility
@@ -56,6 +66,9 @@ ENV_KEYS = {
     "SEARCH_MODEL_SHA256": "SEARCH_MODEL_SHA256",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "SEARCH_WORKER": "SEARCH_WORKER",
+    "SEARCH_ENCODER": "SEARCH_ENCODER",
+    "SEARCH_ONNX_DIR": "SEARCH_ONNX_DIR",
+    "SEARCH_THREADS": "SEARCH_THREADS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "FORUM_BASE_URL": "FORUM_BASE_URL",
     "MAIL_SERVER": "MAIL_SERVER",
@@ -67,11 +80,13 @@ ENV_KEYS = {
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "SUGGESTION_LOG_DAYS": "SUGGESTION_LOG_DAYS",
     "FOLLOWUP_AFTER_DAYS": "FOLLOWUP_AFTER_DAYS",
+    "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
+    "REMOTE_IMAGES": "REMOTE_IMAGES",
     "PAGE_CACHE_SECONDS": "PAGE_CACHE_SECONDS",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
-INT_KEYS = ("MAIL_PORT", "PAGE_CACHE_SECONDS")
-BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
+INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS", "PAGE_CACHE_SECONDS", "SEARCH_THREADS")
+BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
 
 
 def instance_path() -> str:

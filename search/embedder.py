@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 from pathlib import Path
 
@@ -14,6 +16,10 @@ DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 # weights on disk are not the ones the index was built and evaluated with.
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+# "auto": the int8 ONNX export when onnxruntime and the export work, else torch (logged).
+BACKENDS = ("auto", "onnx-int8", "onnx-fp32", "torch")
+
+log = logging.getLogger(__name__)
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -96,6 +102,9 @@ class Embedder:
         device: str = "cpu",
         expected_sha256: str | None = None,
         batch_size: int = 32,
+        backend: str = "torch",
+        cache_dir: str | Path | None = None,
+        threads: int | None = None,
     ) -> None:
         """Load the model offline (local files only), verifying its weights.
 
@@ -106,6 +115,14 @@ class Embedder:
                 defaults to the published digest, for others the check is skipped
                 when None.
             batch_size: Texts per forward pass in ``encode``.
+            backend: "torch" (sentence-transformers, fp32), "onnx-int8" or
+                "onnx-fp32" (``search.onnx_encoder``), or "auto" (= "onnx-int8").
+                An ONNX backend that cannot be used falls back to torch, logged
+                and recorded in ``backend_note``.
+            cache_dir: Where ONNX exports are kept (default: ~/.cache/headstart-onnx).
+            threads: CPU threads for one forward pass (torch: process-wide
+                ``torch.set_num_threads``; onnxruntime: per session); None leaves
+                the library default.
 
         Raises:
             ModelIntegrityError: the weights digest does not match.
@@ -118,13 +135,48 @@ class Embedder:
         else:
             path = str(model)
             self._model_id = str(model)
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        digest = None
         if expected_sha256:
             digest = verify_weights(path, expected_sha256)
             self._model_id = f"{self._model_id}@{digest[:12]}"
-        self._model = _load_sentence_transformer(path, device)
-        self._dim = _embedding_dimension(self._model)
         self._batch_size = batch_size
-        self._lock = threading.Lock()  # one forward pass at a time per model
+        self._lock = threading.Lock()  # one torch forward pass at a time per model
+        self._model = self._onnx = None
+        self.backend_note = ""
+        if backend != "torch" and device == "cpu":
+            variant = "onnx-int8" if backend == "auto" else backend
+            self._onnx = self._load_onnx(path, digest, variant, cache_dir, threads)
+        if self._onnx is not None:
+            self.backend, self._dim = variant, self._onnx.dim
+        else:
+            if threads:
+                _torch_threads(threads)
+            self._model = _load_sentence_transformer(path, device)
+            self._dim = _embedding_dimension(self._model)
+            self.backend = "torch"
+
+    def _load_onnx(self, path: str, digest: str | None, variant: str, cache_dir, threads):
+        """The ONNX encoder, or None (logged, noted in ``backend_note``) to fall back to torch."""
+        try:
+            from search import onnx_encoder
+
+            weights = _weights_file(path)
+            if weights is None:
+                raise onnx_encoder.ExportError(f"no local weights file for {path!r}")
+            digest = digest or file_sha256(weights)
+            cache = Path(cache_dir) if cache_dir else default_cache_dir()
+            onnx_path = onnx_encoder.cached_model(weights.parent, digest, cache, variant)
+            # Dynamic int8 quantisation scales activations per batch: batched, a text's vector
+            # would depend on its neighbours (cosine down to 0.97). One text per pass keeps it
+            # a function of the text alone, and costs no throughput on CPU (measured).
+            batch = 1 if variant == "onnx-int8" else self._batch_size
+            return onnx_encoder.OnnxEncoder(onnx_path, weights.parent, threads or 1, batch)
+        except Exception as exc:  # missing onnxruntime, export or session failures
+            self.backend_note = f"{variant} unavailable, using torch: {exc}"
+            log.error("Encoder %s", self.backend_note)
+            return None
 
     @property
     def model_id(self) -> str:
@@ -139,6 +191,8 @@ class Embedder:
     @property
     def max_seq_length(self) -> int:
         """Longest input, in word pieces, that the model reads (the rest is cut)."""
+        if self._onnx is not None:
+            return self._onnx.max_seq_length
         return int(self._model.max_seq_length)
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -152,15 +206,35 @@ class Embedder:
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # A lone surrogate (JSON's "\ud800") is a valid Python str but no UTF-8: the
+        # tokenizer raised TypeError on it (issue 12 fuzzing). Replace it like bad bytes.
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        if self._onnx is not None:
+            return self._onnx.encode(clean)  # onnxruntime sessions run concurrently
         with self._lock:
             vectors = self._model.encode(
-                list(texts),
+                clean,
                 batch_size=self._batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def default_cache_dir() -> Path:
+    """Where ONNX exports go by default: $HEADSTART_ONNX_CACHE or ~/.cache/headstart-onnx."""
+    return Path(os.environ.get("HEADSTART_ONNX_CACHE") or Path.home() / ".cache" / "headstart-onnx")
+
+
+def _torch_threads(threads: int) -> None:
+    """Hold torch to ``threads`` intra-op threads (process-wide)."""
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, int(threads)))
+    except ImportError:
+        pass
 
 
 def _load_sentence_transformer(path: str, device: str):

@@ -26,6 +26,9 @@ import tantivy
 
 from search.lexical import tokenize
 
+# Retrieval keeps this many of a query's distinct terms, the rarest (benchmarks/README.md,
+# "A million threads": dev quality unchanged, long-query p95 bounded at 1M documents).
+MAX_QUERY_TERMS = 16
 WRITER_HEAP = 32_000_000  # bytes of indexing buffer; Tantivy flushes a segment when full
 
 
@@ -154,20 +157,35 @@ class FullTextReader:
             out[doc["id"][0]] = doc["digest"][0]
         return out
 
-    def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int = 10, prune: bool = True) -> list[tuple[int, float]]:
         """The ``k`` best documents for ``query`` by BM25.
 
         Args:
             query: Free text.
             k: Number of results.
+            prune: Retrieve with the ``MAX_QUERY_TERMS`` rarest terms only (a long
+                composer body stays fast at a million threads); ``score`` still
+                uses every term.
 
         Returns:
             ``(id, score)`` pairs, best first, only documents sharing a term.
         """
-        terms = _terms_query(query)
+        counts = Counter(tokenize(query))
+        if prune and len(counts) > MAX_QUERY_TERMS:
+            counts = self._rarest(counts)
+        terms = _terms_query(counts)
         if terms is None or k <= 0:
             return []
         return self._scored(self._searcher.search(terms, k, count=False).hits)
+
+    def _rarest(self, counts: Counter) -> Counter:
+        """The query terms with the fewest documents (highest IDF), absent terms dropped.
+
+        Common words add little to BM25 but their long posting lists are most of the
+        time of a long OR query (issue 9: ~1 s for a 60-word body at 100k threads)."""
+        freq = {term: self._searcher.doc_freq("text", term) for term in counts}
+        kept = sorted((t for t in counts if freq[t]), key=lambda t: (freq[t], -counts[t], t))
+        return Counter({t: counts[t] for t in kept[:MAX_QUERY_TERMS]})
 
     def score(self, query: str, ids: Iterable[int]) -> dict[int, float]:
         """BM25 scores of the given documents (0.0 when indexed but sharing no term).
@@ -181,7 +199,7 @@ class FullTextReader:
         """
         ids = [int(i) for i in ids]
         out = dict.fromkeys(self.present(ids), 0.0)
-        terms = _terms_query(query)
+        terms = _terms_query(Counter(tokenize(query)))
         if terms is None or not out:
             return out
         # The id filter adds nothing to the score (boost 0): the BM25 part is unchanged.
@@ -204,9 +222,8 @@ def _id_query(doc_id: int) -> tantivy.Query:
     return tantivy.Query.term_query(SCHEMA, "id", int(doc_id))
 
 
-def _terms_query(text: str) -> tantivy.Query | None:
+def _terms_query(counts: Counter) -> tantivy.Query | None:
     """One SHOULD clause per distinct token, boosted by its count (BM25's query tf)."""
-    counts = Counter(tokenize(text))
     if not counts:
         return None
     return tantivy.Query.boolean_query([

@@ -128,7 +128,12 @@ class QueryEncoder:
     def _encode(self, title: str, body: str) -> np.ndarray:
         """Encode the query's text and title and combine them like a thread's fields."""
         texts = query_texts(title, body)
-        vectors = dict(zip(texts, self.embedder.encode(list(texts.values()))))
+        # One call to the model (issue 9): the main text and the title in one batch (the
+        # encoder batches by length, so the title is not padded to the body), and a
+        # single text when they coincide (a title-only draft).
+        unique = list(dict.fromkeys(texts.values()))
+        encoded = dict(zip(unique, self.embedder.encode(unique)))
+        vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)
 

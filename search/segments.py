@@ -148,6 +148,23 @@ class VectorSnapshot:
             out[[n for n, _ in from_base]] = rows
         return out
 
+    def matches(self, ids: Iterable[int], expected: np.ndarray) -> np.ndarray:
+        """Whether the live vector of each id is ``expected`` (one row per id, all live).
+
+        Exact rows (delta, flat base) must agree within 1e-4 per dimension. A quantised
+        base holds 8-bit approximations: there ``expected`` is encoded and decoded with
+        the base's own quantiser, which gives back the stored row exactly when the
+        vector has not changed.
+        """
+        ids = [int(i) for i in ids]
+        have, want = self.vectors(ids), _matrix(expected, self.dim)
+        if isinstance(self.base, faiss.IndexIVFScalarQuantizer):
+            quantised = np.array([i not in self._delta_pos for i in ids], bool)
+            if quantised.any():
+                want = want.copy()
+                want[quantised] = self.base.sa_decode(self.base.sa_encode(want[quantised]))
+        return np.isclose(have, want, atol=1e-4).all(axis=1)
+
     # ------------------------------------------------------------ writing (new snapshots)
     def with_changes(self, upserts: Mapping[int, np.ndarray], removals: Iterable[int] = ()) -> VectorSnapshot:
         """A new snapshot with vectors added or replaced and ids removed; self is unchanged.
@@ -254,7 +271,7 @@ def write_base(directory: str | os.PathLike, index: faiss.Index, fields: dict) -
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    kind = "ivf" if isinstance(index, faiss.IndexIVF) else "flat"
+    kind = _kind(index)
     manifest = {**fields, "schema_version": SCHEMA_VERSION, "dim": index.d, "count": int(index.ntotal),
                 "kind": kind, "index_file": filename, "index_sha256": checksum}
     _atomic_write(directory / BASE_MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
@@ -281,13 +298,26 @@ def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim
     try:
         if _file_sha256(path) != manifest.get("index_sha256"):
             return None
-        # Memory-mapped: worker processes on one machine share the pages (flat codes).
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+        # Memory-mapped: worker processes on one machine share the pages. IO_FLAG_MMAP maps
+        # IVF lists in place (read-only OnDiskInvertedLists); flat codes use MMAP_IFC.
+        flags = faiss.IO_FLAG_MMAP if manifest["kind"] == "ivf-sq8" else faiss.IO_FLAG_MMAP_IFC
+        index = faiss.read_index(str(path), flags | faiss.IO_FLAG_READ_ONLY)
     except (OSError, RuntimeError):
         return None
-    if index.d != expected_dim or index.ntotal != manifest.get("count"):
+    if (_kind(index) != manifest["kind"] or index.d != expected_dim
+            or index.ntotal != manifest.get("count")):
         return None
+    if isinstance(index, faiss.IndexIVF):
+        # Mapped lists would otherwise start 32 prefetch threads for every query.
+        faiss.downcast_InvertedLists(index.invlists).prefetch_nthread = 0
     return index, manifest
+
+
+def _kind(index: faiss.Index) -> str:
+    """The manifest's name for a base's layout."""
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return "ivf-sq8"
+    return "ivf" if isinstance(index, faiss.IndexIVF) else "flat"
 
 
 def remove_old_bases(directory: str | os.PathLike, keep: str, older_than: float) -> list[str]:

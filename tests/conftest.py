@@ -2,6 +2,14 @@
 
 CSRF stays ON in tests, so the `auth` helper reads the token from the form page like
 a browser would. Tests adjust the app config with @pytest.mark.app_config(KEY=value).
+
+`--db` chooses the database behind the `app` fixture (`make test` runs both passes):
+  (unset)      SQLite, and tests parametrized with "postgres" run on PostgreSQL too;
+  sqlite       the SQLite pass: every test except the "postgres" variants;
+  postgresql   the PostgreSQL pass: every test that touches the database, on a fresh
+               PostgreSQL database per test (copied from a template that has the schema);
+               the "postgres" variants run here, the "sqlite" variants, browser tests and
+               tests without a database are left to the SQLite pass.
 """
 import glob
 import os
@@ -24,9 +32,53 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct-horse-42"  # the factories' default password
 
 
+BACKENDS = ("sqlite", "postgres")
+# Fixtures through which a test reaches a database (the PostgreSQL pass runs these tests).
+DATABASE_FIXTURES = {"app", "world", "search_db", "bare_app", "postgres_url"}
+
+
+def pytest_addoption(parser):
+    """--db: which database the `app` fixture uses (see the module docstring)."""
+    parser.addoption("--db", choices=("sqlite", "postgresql"), default=None,
+                     help="run the SQLite pass or the PostgreSQL pass of the suite")
+
+
 def pytest_configure(config):
     """Register this conftest's marker (unknown markers are errors under filterwarnings)."""
     config.addinivalue_line("markers", "app_config(**kw): extra config for the app fixture")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --db, keep only the tests of that pass."""
+    chosen = config.getoption("--db")
+    if chosen is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if _in_pass(item, chosen) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _in_pass(item, chosen: str) -> bool:
+    """Whether a collected test belongs to the SQLite or the PostgreSQL pass."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    backend = next((v for v in params.values() if isinstance(v, str) and v in BACKENDS), None)
+    if backend is None and item.get_closest_marker("postgres"):
+        backend = "postgres"  # a test of PostgreSQL alone (e.g. two servers on one database)
+    if chosen == "sqlite":
+        return backend != "postgres"
+    if backend is not None:
+        return backend == "postgres"
+    if item.get_closest_marker("browser"):
+        return False
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def default_backend(config) -> str:
+    """The backend of a test that does not choose one: "postgres" in the PostgreSQL pass."""
+    return "postgres" if config.getoption("--db") == "postgresql" else "sqlite"
 
 
 def get_csrf_token(client, url: str = "/login") -> str:
@@ -57,8 +109,10 @@ def app(request, tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     instance.mkdir()
     monkeypatch.setenv("FORUM_INSTANCE_PATH", str(instance))
-    if getattr(request, "param", "sqlite") == "postgres":
-        url = _fresh_database(request.getfixturevalue("postgres_url"))
+    backend = getattr(request, "param", None) or default_backend(request.config)
+    if backend == "postgres":
+        url = _fresh_database(request.getfixturevalue("postgres_url"),
+                              template=request.getfixturevalue("postgres_template"))
     else:
         url = f"sqlite:///{instance / 'forum.sqlite'}"
     config = _base_config(url)
@@ -69,11 +123,13 @@ def app(request, tmp_path, monkeypatch):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _fast_sqlite(db.engine)
-        db.create_all()
+            db.create_all()  # (a PostgreSQL database is a copy of the schema's template)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()  # close pooled connections so the database can be dropped
+    if backend == "postgres":
+        _drop_database(url)
 
 
 def _fast_sqlite(engine) -> None:
@@ -184,15 +240,45 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _create_database(server_url: str, name: str) -> str:
-    """CREATE DATABASE on the server; returns the URL of the new database."""
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url):
+    """The name of a database holding today's schema, copied for each PostgreSQL test."""
+    name = "headstart_template"
+    url = _create_database(postgres_url.rsplit("/", 1)[0], name)
+    app = create_app({"TESTING": True, "SECRET_KEY": "template", "SEARCH_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()  # CREATE DATABASE … TEMPLATE needs it unused
+    return name
+
+
+def _admin_dsn(server_url: str) -> str:
+    return server_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+
+
+def _create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """CREATE DATABASE on the server (a copy of `template` if given); returns its URL."""
     import psycopg
-    dsn = server_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(_admin_dsn(server_url), autocommit=True) as conn:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        if template and conn.info.server_version >= 150000:
+            # For a small template, copying its files beats WAL-logging every page (15's default).
+            copy += " STRATEGY FILE_COPY"
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return f"{server_url}/{name}"
 
 
-def _fresh_database(postgres_url: str) -> str:
-    """A new empty database on the session's cluster, for one test."""
-    return _create_database(postgres_url.rsplit("/", 1)[0], f"t_{uuid.uuid4().hex[:12]}")
+def _drop_database(url: str) -> None:
+    """DROP a test's database (its files would otherwise pile up over a whole pass)."""
+    import psycopg
+    server_url, name = url.rsplit("/", 1)
+    with psycopg.connect(_admin_dsn(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _fresh_database(postgres_url: str, template: str | None = None) -> str:
+    """A new database on the session's cluster, for one test (empty unless from a template)."""
+    return _create_database(postgres_url.rsplit("/", 1)[0], f"t_{uuid.uuid4().hex[:12]}",
+                            template)

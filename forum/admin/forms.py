@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ROLES
+from ..web.forms import Years
 
 
 class RoleForm(FlaskForm):
@@ -24,7 +25,8 @@ class RoleForm(FlaskForm):
 class SuspendForm(FlaskForm):
     """Suspend a member until a date, with a reason they will see."""
 
-    until = DateField("Suspended until", validators=[DataRequired("Pick the end date.")])
+    until = DateField("Suspended until", validators=[DataRequired("Pick the end date."),
+                                                     Years()])
     reason = StringField("Reason shown to the member", validators=[
         DataRequired("Give a reason."), Length(max=500)])
     submit = SubmitField("Suspend")

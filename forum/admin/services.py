@@ -4,7 +4,8 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from .. import admin_services, audit, permissions
+from .. import admin_services, audit, login_sessions, permissions
+from ..api import tokens
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Category, Group, User
@@ -41,8 +42,30 @@ def suspend(admin: User, user: User, until: datetime, reason: str) -> None:
     permissions.require_admin(admin)
     _not_self(admin, user)
     notify.notice(user.id, f"Your account is suspended until {until:%Y-%m-%d}: {reason}")
-    _audited(admin, "user.suspend", "user", user.id, reason, f"until {until:%Y-%m-%d}",
-             lambda: admin_services.suspend_user(user, until, reason))
+
+    def change() -> None:
+        _end_everywhere(user)  # committed by suspend_user, or rolled back with it
+        admin_services.suspend_user(user, until, reason)
+
+    _audited(admin, "user.suspend", "user", user.id, reason, f"until {until:%Y-%m-%d}", change)
+
+
+def _end_everywhere(user: User) -> None:
+    # Security (issue 12): every session and remember cookie of the account, and its API
+    # tokens, stop working at once; they can sign in again and read while suspended.
+    login_sessions.end_all(user, commit=False)
+    tokens.revoke_all(user, commit=False)
+
+
+def sign_out_everywhere(admin: User, user: User, reason: str = "") -> None:
+    """End every session of a member and revoke their API tokens (a stolen device)."""
+    permissions.require_admin(admin)
+
+    def change() -> None:
+        _end_everywhere(user)
+        db.session.commit()
+
+    _audited(admin, "user.sign_out", "user", user.id, reason, "every session and token", change)
 
 
 def unsuspend(admin: User, user: User, reason: str = "") -> None:

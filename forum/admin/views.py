@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
+from .. import login_sessions
+from ..api import tokens
 from ..extensions import db
 from ..models import Category, Group, Thread, User
 from ..threads.forms import ConfirmForm
@@ -61,7 +63,10 @@ def _user_page(user: User, role_form=None, suspend_form=None, status: int = 200)
     role_form = role_form or RoleForm(formdata=None, role=user.role)
     return render_template("admin/user.html", user=user, role_form=role_form,
                            suspend_form=suspend_form or SuspendForm(formdata=None),
-                           unsuspend_form=ReasonForm(formdata=None)), status
+                           unsuspend_form=ReasonForm(formdata=None),
+                           sign_out_form=ReasonForm(formdata=None),
+                           session_count=len(login_sessions.active(user)),
+                           token_count=tokens.count_active(user)), status
 
 
 @bp.route("/users/<int:user_id>")
@@ -98,6 +103,19 @@ def user_unsuspend(user_id):
         form,
         lambda: services.unsuspend(current_user, target, form.reason.data),
         f"{target.username} may post again.",
+        url_for(".user", user_id=user_id),
+        buttons=True,
+    )
+
+
+@bp.route("/users/<int:user_id>/sign-out", methods=["POST"])
+def user_sign_out(user_id):
+    """End every session of a member and revoke their API tokens."""
+    target, form = db.get_or_404(User, user_id), ReasonForm()
+    return submit(
+        form,
+        lambda: services.sign_out_everywhere(current_user, target, form.reason.data),
+        f"{target.username} is signed out everywhere; their API tokens are revoked.",
         url_for(".user", user_id=user_id),
         buttons=True,
     )

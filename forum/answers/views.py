@@ -6,6 +6,7 @@ from ..threads.forms import ConfirmForm
 from ..threads.views import thread_url
 from ..web.access import post_or_404, thread_or_404
 from ..web.forms import submit
+from ..web.limits import budget
 from . import bp, services
 from .forms import FlagForm, ToggleForm
 
@@ -67,6 +68,7 @@ def unaccept(thread_id):
 
 
 @bp.route("/posts/<int:post_id>/helpful", methods=["POST"])
+@budget("vote")
 @login_required
 def helpful(post_id):
     """Mark a post helpful, or take the mark back."""
@@ -83,6 +85,7 @@ def helpful(post_id):
 
 
 @bp.route("/threads/<int:thread_id>/save", methods=["POST"])
+@budget("bookmark")
 @login_required
 def save(thread_id):
     """Save a thread to your list, or remove it."""
@@ -99,6 +102,7 @@ def save(thread_id):
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@budget("flag")
 @login_required
 def flag(post_id):
     """Flag a post for the moderators, with a reason."""

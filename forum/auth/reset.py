@@ -7,7 +7,8 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from ..accounts import check_password
+from .. import login_sessions
+from ..accounts import check_password, password_context
 from ..domain import DomainError
 from ..extensions import db
 from ..mail import outbox
@@ -79,8 +80,10 @@ def request_reset(email: str) -> None:
 def reset_password(token: str, password: str) -> User:
     """Set a new password with a reset token; the token is used up."""
     user = user_for_token(token)
-    check_password(password)
+    check_password(password, password_context(user))
     user.set_password(password)
+    # Whoever forgot a password may have lost a device: every session of theirs ends.
+    login_sessions.end_all(user, commit=False)
     db.session.commit()
     return user
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..accounts import create_user
+from . import confirm
 from ..domain import DomainError
 from ..extensions import db
 from ..models import User
@@ -36,12 +37,19 @@ def authenticate(login: str, password: str) -> User:
 
 
 def register(username: str, password: str, email: Optional[str] = None) -> User:
-    """Create a member account; a name or email taken meanwhile is reported, not a crash."""
+    """Create a member account; an address waits for its confirmation link.
+
+    Security (issue 12): the address is not checked against other accounts here, so
+    signing up cannot tell who is registered; confirm.confirm checks it when the link
+    is opened, by whoever reads that mailbox.
+    """
     try:
-        return create_user(username, password, email=email or None)
-    except IntegrityError:  # two sign-ups racing for the same name or email
+        user = create_user(username, password, context=(email or "",))
+    except IntegrityError:  # two sign-ups racing for the same name
         db.session.rollback()
-        raise DomainError(("username", "That name or email was just taken.")) from None
+        raise DomainError(("username", "That name was just taken.")) from None
+    confirm.request_address(user, email)
+    return user
 
 
 def suspension_notice(user: User) -> Optional[str]:

@@ -2,9 +2,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from .. import login_sessions as sessions
 from ..domain import DomainError
 from ..extensions import limiter
 from ..web.forms import populate_errors
+from ..web.limits import budget
 from . import bp, reset, services
 from .forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from .redirects import safe_next
@@ -28,7 +30,8 @@ def login():
         except DomainError as exc:
             populate_errors(form, exc)
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, request.user_agent.string)
+            login_user(user, remember=form.remember.data, duration=sessions.lifetime())
             notice = services.suspension_notice(user)
             flash(notice or f"Welcome back, {user.name}.", "error" if notice else "success")
             return redirect(safe_next(form.next.data))
@@ -36,7 +39,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("register")
 def register():
     """Create an account and log in."""
     if current_user.is_authenticated:
@@ -48,8 +51,13 @@ def register():
         except DomainError as exc:
             populate_errors(form, exc)
         else:
+            sessions.start(user, request.user_agent.string)
             login_user(user)
-            flash(f"Welcome to Headstart, {user.username}.", "success")
+            # The same words whether or not the address has an account (issue 12).
+            check = "" if not user.pending_email else (
+                " To use your e-mail address, open the link we sent to it."
+                if reset.available() else " Your e-mail address waits for confirmation.")
+            flash(f"Welcome to Headstart, {user.username}.{check}", "success")
             return redirect(safe_next(form.next.data))
     return render_template("auth/register.html", form=form)
 
@@ -57,6 +65,10 @@ def register():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (POST with a CSRF token only, so no link or image can log you out)."""
+    if current_user.is_authenticated:
+        # Security: deleting the session row ends every copy of this session and
+        # remember cookie, not only the one this browser holds (issue 12).
+        sessions.end(current_user.session_key)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("threads.index"))
@@ -74,7 +86,7 @@ RESET_SENT = ("If an account has that address, we sent it an e-mail with a link 
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_request():
     """Ask for a password reset e-mail."""
     form = ResetRequestForm()
@@ -86,7 +98,7 @@ def reset_request():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@budget("password_reset")
 def reset_password(token):
     """Choose a new password with the link from the e-mail."""
     try:

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
-from .. import permissions, searching
+from .. import searching
 from ..api import params
 from ..api.params import BadRequest
 from ..extensions import db
 from ..models import Post
 from ..threads.filters import SearchFilters
+from ..web.paging import bounded_page
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,7 @@ def parse_search_args(args, user) -> SearchRequest:
         req.problems.append(f"Your search was shortened to its first {params.QUERY_MAX:,} "
                             "characters.")
     req.sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    page = _clean(args.get("page")).strip()
-    req.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1
+    req.page = bounded_page(_clean(args.get("page")), MAX_PAGE)
     for key in FILTER_KEYS:
         value = _clean(args.get(key)).strip()
         if not value:
@@ -105,16 +105,14 @@ def parse_search_args(args, user) -> SearchRequest:
             req.problems.append(f"A filter was left out: {_plain(exc)}")
         else:
             req.args[key] = value
-    req.filters = params.search_filters(req.args)
+    req.filters = params.search_filters(req.args, user)
     return req
 
 
 def _check_filter(key: str, value: str, user) -> None:
     """Raise BadRequest when one filter value cannot be used by this user."""
-    filters = params.search_filters({key: value})
-    if filters.category is not None and not permissions.can_view_category(user, filters.category):
-        # Security: a category this user may not read answers exactly like a missing one.
-        raise BadRequest(f"Unknown category {value!r}.")
+    # A category this user may not read is refused exactly like a missing one (params).
+    params.search_filters({key: value}, user)
 
 
 def _plain(exc: BadRequest) -> str:

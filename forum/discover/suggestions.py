@@ -64,7 +64,7 @@ def just_posted_by_viewer(thread) -> bool:
 @bp.app_template_global()
 def draft_key() -> str:
     """The browser-storage key of the current user's composer draft."""
-    user_id = current_user.get_id() if current_user.is_authenticated else "guest"
+    user_id = current_user.id if current_user.is_authenticated else "guest"
     return f"headstart.draft.{user_id}"
 
 

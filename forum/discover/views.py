@@ -2,9 +2,9 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from ..extensions import limiter
 from ..threads.queries import countries
 from ..web.cache import guest_page
+from ..web.limits import budget
 from ..web.paging import Pager
 from . import bp
 from .highlight import excerpt, highlight, query_terms
@@ -12,8 +12,8 @@ from .services import SORTS, opening_bodies, parse_search_args, run_search
 
 
 @bp.route("/search")
-# Each query runs the embedding model; generous, since a country office shares one IP.
-@limiter.limit("120 per minute")
+# Each query runs the embedding model; per member when logged in (an office shares one IP).
+@budget("search_page", methods=("GET",))
 @guest_page
 def search():
     """Search threads by meaning and keyword, as the current user may see them."""

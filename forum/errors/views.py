@@ -45,7 +45,9 @@ def http_error(error: HTTPException):
     code = error.code or 500
     # Keep headers such as Allow (405) and Retry-After; the body's type is ours to set.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    return _respond(code, _message(error), headers, title=error.name)
+    # A form stopped by a rate limit was not saved: give its text back (issue 12).
+    resubmit = _submitted_text() if code == 429 and request.method == "POST" else None
+    return _respond(code, _message(error), headers, title=error.name, resubmit=resubmit)
 
 
 def _message(error: HTTPException) -> str:

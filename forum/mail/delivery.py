@@ -5,7 +5,7 @@ from typing import Callable, Optional
 
 from flask import current_app
 
-from ..auth import reset
+from ..auth import confirm, reset
 from ..extensions import db
 from ..models import OutboxMessage
 from ..notifications import digest, emails
@@ -19,7 +19,18 @@ COMPOSERS: dict[str, Callable[[OutboxMessage], Composed]] = {
     "notification": emails.compose,
     "digest": digest.compose,
     "password_reset": reset.compose,
+    "email_confirm": confirm.compose,
 }
+# Where each kind goes when not to the member's address: a confirmation goes to the
+# address waiting for it (issue 12).
+RECIPIENTS: dict[str, Callable[[OutboxMessage], Optional[str]]] = {
+    "email_confirm": confirm.recipient,
+}
+
+
+def recipient(row: OutboxMessage) -> Optional[str]:
+    """The address a queued e-mail goes to."""
+    return RECIPIENTS[row.kind](row) if row.kind in RECIPIENTS else row.user.email
 
 
 @dataclass
@@ -40,7 +51,7 @@ class Report:
 def _compose(row: OutboxMessage, report: Report) -> Optional[Composed]:
     """The e-mail for a row, or None when it must not go out (the row is then finished)."""
     try:
-        if not row.user.email or row.user.is_placeholder:
+        if not recipient(row) or row.user.is_placeholder:
             raise Cancel("the member has no e-mail address")
         with site_context():
             return COMPOSERS[row.kind](row)
@@ -115,7 +126,7 @@ def deliver_due(limit: int = 200) -> Report:
             row = db.session.get(OutboxMessage, outbox_id)
             composed = _compose(row, report)
             if composed is not None:
-                sending.send(row, build(composed, row.user.email, row.id))
+                sending.send(row, build(composed, recipient(row), row.id))
     finally:
         sending.close()
     return report

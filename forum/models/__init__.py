@@ -35,6 +35,7 @@ from .notifications import (
     ThreadRead,
     Watch,
 )
+from .sessions import TOKEN_SCOPES, ApiToken, LoginSession
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
 from .site import ContentGeneration
 from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
@@ -50,5 +51,6 @@ __all__ = [
     "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
     "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",
     "Tag", "Thread", "ThreadEmbedding", "ThreadRead", "User", "Vote", "Watch", "group_members",
-    "thread_tags", "EVENT_KINDS", "SuggestionDaily", "SuggestionEvent", "SuggestionOptOut",
+    "thread_tags", "TOKEN_SCOPES", "ApiToken", "LoginSession",
+    "EVENT_KINDS", "SuggestionDaily", "SuggestionEvent", "SuggestionOptOut",
 ]

@@ -8,6 +8,7 @@ def utcnow() -> datetime:
 
 
 MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+YEAR_MIN, YEAR_MAX = 1950, 2100  # dates and years any filter or form accepts (issue 12)
 
 
 def row_id(value) -> int | None:
@@ -17,7 +18,8 @@ def row_id(value) -> int | None:
     forms and query strings pass through here before they reach a query.
     """
     text = str(value).strip() if value is not None else ""
-    if not text.isdigit():
+    # isdigit() takes "²", which int() refuses; more than 10 digits is beyond MAX_ID anyway.
+    if not text.isdecimal() or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

@@ -10,7 +10,7 @@ from ._base import utcnow
 from .notifications import Notification
 from .users import User
 
-MAIL_KINDS = ("notification", "digest", "password_reset")
+MAIL_KINDS = ("notification", "digest", "password_reset", "email_confirm")
 MAIL_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 

@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
+    # An address waiting for its confirmation link (auth.confirm); not unique, not used.
+    pending_email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(256))
     display_name: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(100), default="")
@@ -42,6 +44,22 @@ class User(UserMixin, db.Model):
     groups: Mapped[list["Group"]] = relationship(
         secondary=group_members, back_populates="members"
     )
+
+    # The key of the login session this object was loaded for (auth.sessions sets it); a
+    # plain attribute, never stored on the row.
+    session_key = None
+    # Rows compare as rows (the identity map), not by get_id() as UserMixin's would: the
+    # same member loaded for two sessions is one member.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def get_id(self) -> str:
+        """The login session's key: Flask-Login keeps it in the session and remember cookies."""
+        if not self.session_key:
+            # Security: without a server-side session row nothing could end this sign-in.
+            raise RuntimeError("start a login session (auth.sessions.start) before login_user")
+        return self.session_key
 
     def set_password(self, password: str) -> None:
         """Hash the password with scrypt (werkzeug's default modern KDF)."""

@@ -8,6 +8,7 @@ from .. import audit, searching
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..models._base import row_id
 from ..notifications import services as notify
 from ..permissions import require_moderator
 from ..suggestions import log as suggestion_log
@@ -22,7 +23,10 @@ def parse_thread_ref(text: str) -> int:
     match = _THREAD_REF.match((text or "").strip())
     if not match:
         raise DomainError(("original", "Give the original thread's number or its address."))
-    return int(match.group(1))
+    number = row_id(match.group(1))  # beyond any key: no such thread, not a database error
+    if number is None:
+        raise DomainError(("original", "There is no thread with that number."))
+    return number
 
 
 def propose_originals(user: User, thread: Thread, limit: int = 5) -> list[Thread]:

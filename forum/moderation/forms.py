@@ -11,6 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..web.forms import Years
+
 REASON_HINT = "Why: kept in the audit log."
 
 
@@ -39,7 +41,7 @@ class PinForm(FlaskForm):
     scope = RadioField("Where", choices=[SelectChoice("category", "At the top of its category"),
                                        SelectChoice("site", "At the top of the whole site")],
                        default="category", validators=[DataRequired()])
-    until = DateField("Until (optional)", validators=[Optional()])
+    until = DateField("Until (optional)", validators=[Optional(), Years()])
     reason = _reason()
     submit = SubmitField("Pin")
 

@@ -1,9 +1,9 @@
 """The digest e-mail: what a member watches and the most-read new threads they may see.
 
 The digest is a list of sections, each built by a function of (member, since, until) that
-returns a Section or None. SECTIONS is the hook for more (issue 10's follow-ups: append a
-builder around pending_followups(user)). Every builder must select through
-forum.permissions, because the digest is rendered at send time for its one reader.
+returns a Section or None; SECTIONS lists them in order, the "did it work?" follow-ups
+first. Every builder must select through forum.permissions, because the digest is rendered
+at send time for its one reader.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
 from ..extensions import db
+from ..learning.followups import pending_followups
 from ..mail import outbox
 from ..mail.compose import Cancel, Composed, render
 from ..mail.smtp import MailNotConfigured, is_configured
@@ -113,6 +114,24 @@ def watched_new_threads(user: User, since: datetime, until: datetime) -> Optiona
     return Section("New threads in what you watch", items) if items else None
 
 
+def waiting_followups(user: User, since: datetime, until: datetime) -> Optional[Section]:
+    """"Did it work?" questions put to the member in this period and still unanswered.
+
+    Each appears in the digest of the period it was asked in, once; pending_followups keeps
+    only threads the member may still read.
+    """
+    asked = [f for f in pending_followups(user) if since < f.asked_at <= until]
+    answer_at = url_for("learning.followups_page", _external=True)
+    items = [DigestItem(f.thread, _followup_note(f), answer_at) for f in asked[:SECTION_SIZE]]
+    return Section("Did it work? Tell the community in one click", items) if items else None
+
+
+def _followup_note(followup) -> str:
+    if followup.subject == "adaptation":
+        return "your team adapted this"
+    return "you accepted an answer here"
+
+
 def most_read(user: User, since: datetime, until: datetime) -> Optional[Section]:
     """The new threads most members opened, among those this member may see."""
     readers = (select(ThreadRead.thread_id, func.count().label("n"))
@@ -128,8 +147,9 @@ def most_read(user: User, since: datetime, until: datetime) -> Optional[Section]
     return Section("Most-read new threads", items) if items else None
 
 
-# The digest's sections, in order. Issue 10 adds its follow-ups here at merge.
-SECTIONS: list[SectionBuilder] = [watched_replies, watched_new_threads, most_read]
+# The digest's sections, in order.
+SECTIONS: list[SectionBuilder] = [waiting_followups, watched_replies, watched_new_threads,
+                                  most_read]
 
 
 def sections_for(user: User, since: datetime, until: datetime) -> list[Section]:

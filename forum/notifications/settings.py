@@ -4,9 +4,9 @@ from typing import Optional
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
+from ..auth import confirm
 from ..domain import DomainError
 from ..extensions import db
 from ..models import (
@@ -64,18 +64,14 @@ def _set_digest(user: User, frequency: str) -> None:
         sub.frequency = frequency
 
 
-def _check_email(user: User, email: Optional[str]) -> Optional[str]:
-    email = (email or "").strip().lower() or None
-    if email and db.session.scalar(select(User.id).where(
-            func.lower(User.email) == email, User.id != user.id)):
-        raise DomainError(("email", "That address belongs to another account."))
-    return email
-
-
 def save(user: User, choices: dict[str, tuple[bool, bool]], digest: str,
          email: Optional[str]) -> None:
-    """Save the member's settings; unknown setting keys are a programming error."""
-    email = _check_email(user, email)
+    """Save the member's settings; a new address waits for its confirmation link.
+
+    Security (issue 12): the answer is the same whether or not another account has the
+    address; "That address belongs to another account" told anyone who was registered.
+    """
+    email = confirm.normalise(email)
     if digest != "off" and not email:
         raise DomainError(("digest", "A digest needs an e-mail address."))
     for key, (web, mail) in choices.items():
@@ -83,12 +79,10 @@ def save(user: User, choices: dict[str, tuple[bool, bool]], digest: str,
             raise ValueError(f"no such notification setting: {key}")
         _set_choice(user, key, web, mail)
     _set_digest(user, digest)
-    user.email = email
-    try:
-        db.session.commit()
-    except IntegrityError:  # another account took the address a moment ago
-        db.session.rollback()
-        raise DomainError(("email", "That address belongs to another account.")) from None
+    if email is None:
+        user.email = None  # removing one's address reveals nothing
+    confirm.request_address(user, email, commit=False)
+    db.session.commit()
 
 
 # --- unsubscribing from an e-mail, without logging in --------------------------------

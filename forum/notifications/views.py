@@ -62,7 +62,9 @@ def read_all():
 @login_required
 def settings_page():
     """Choose what reaches you in the forum and by e-mail, and the digest."""
-    form = SettingsForm(email=current_user.email, digest=settings.digest_frequency(current_user))
+    # The address typed last is shown while it waits for its confirmation link (issue 12).
+    form = SettingsForm(email=current_user.pending_email or current_user.email,
+                        digest=settings.digest_frequency(current_user))
     if request.method == "GET":
         form.fill(settings.preferences(current_user))
     done = submit(
@@ -109,7 +111,7 @@ def watch():
 
 
 def _mention_key() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"
 
 
 @bp.route("/mentions")

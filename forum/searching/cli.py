@@ -18,7 +18,7 @@ from .documents import count_indexable
 from .evaluate import run_evaluation
 from .events import enqueue_select
 from .keeper import current_seq
-from .service import load_embedder
+from .service import encoder_settings, load_embedder
 from .verify import repair as repair_report
 from .verify import verify as verify_index
 from .worker import queue_state
@@ -74,6 +74,11 @@ def process_queue(label: str = "Encoding threads", reencode: bool = False) -> in
             step(bar, max(0, waiting - left - done[0]))
             time.sleep(0.5)
             service.settle()
+    seconds = time.monotonic() - started
+    embedder = service.embedder
+    click.echo(f"{label}: {done[0]} threads in {seconds:.1f} s, {done[0] / max(seconds, 1e-6):.1f} "
+               f"threads/s (encoder {embedder.backend if embedder else 'none'}, "
+               f"{service.threads.get('faiss', '?')} thread(s))", err=True)
     return done[0]
 
 
@@ -96,13 +101,18 @@ def status_info() -> dict:
     """What `search status` prints (also for health checks)."""
     service = current_app.extensions["searching"]
     cfg = current_app.config
-    embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"))
+    settings = encoder_settings(cfg)
+    embedder, reason = load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"),
+                                     **settings)
     with Session(service.bind) as session:
         waiting, oldest = queue_state(session)
         info = {
             "model": embedder.model_id if embedder else None,
             "mode": "hybrid" if embedder else "lexical only",
             "unavailable_reason": reason,
+            "encoder": embedder.backend if embedder else None,
+            "encoder_note": embedder.backend_note if embedder else "",
+            "threads": settings["threads"],
             "database_threads": count_indexable(session),
             "indexed_threads": session.scalar(select(func.count()).select_from(SearchDocument)
                                               .where(SearchDocument.indexed.is_(True))),
@@ -120,6 +130,11 @@ def status_info() -> dict:
               "the vectors stored in the database.")
 def reindex(reencode):
     """Re-derive every thread's index entry from the database (new files replace the old)."""
+    rebuild_index(reencode)
+
+
+def rebuild_index(reencode: bool = False) -> None:
+    """Queue every thread, index the queue and write new index files (reindex, restore)."""
     service = _service()
     with Session(service.bind) as session, service.paused():
         enqueue_select(session, select(Thread.id))

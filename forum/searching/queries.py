@@ -8,14 +8,15 @@ up to a cap, with the id lists cut to sizes every database accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import permissions
 from ..extensions import db
-from ..models import FeaturedPractice, Thread
+from ..models import Category, FeaturedPractice, Post, Thread
 from ..threads.filters import SearchFilters
 
 # Retrieval depth for the search page; hits below MIN_DENSE cosine with no keyword
@@ -28,6 +29,7 @@ FEATURED_BONUS = 0.02
 # gets fewer suggestions rather than a query over the whole index.
 MAX_CANDIDATES = 2000
 IN_CHUNK = 500  # ids per IN (…) list: far below SQLite's and PostgreSQL's limits
+SNIPPET_SOURCE = 1500  # characters of an opening post read for an API snippet (220 shown)
 
 
 @dataclass
@@ -83,8 +85,10 @@ def search_notice() -> str:
 
 
 def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_ids=(),
-                    category_id=None, mode=None, candidate_ids=None) -> list[SimilarHit]:
-    """Threads close to the text that this user may see, closest first."""
+                    category_id=None, mode=None, candidate_ids=None,
+                    light: bool = False) -> list[SimilarHit]:
+    """Threads close to the text that this user may see, closest first (``light``: each
+    hit's ``thread`` is a ``ResultRow`` of columns, for the API, not a Thread object)."""
     if not enabled() or not (title or body).strip():
         return []
     view = service().current()
@@ -93,14 +97,14 @@ def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_id
     while True:
         hits = view.similar(title, body, k=k, mode=mode, candidate_ids=candidate_ids)
         wanted = [h for h in hits if h.thread_id not in exclude]
-        found = visible_in_order(user, wanted, category_id=category_id)
-        if len(found) >= limit or len(hits) < k or k >= MAX_CANDIDATES:
-            return found[:limit]
+        ranked = visible_ranked(user, wanted, category_id=category_id)
+        if len(ranked) >= limit or len(hits) < k or k >= MAX_CANDIDATES:
+            return (load_rows if light else load_hits)(ranked[:limit])
         k = min(k * 4, MAX_CANDIDATES)
 
 
 def search_threads(user, q: str, filters: SearchFilters | None = None, page: int = 1,
-                   per_page: int = 20, sort: str = "relevance") -> SearchPage:
+                   per_page: int = 20, sort: str = "relevance", light: bool = False) -> SearchPage:
     """A page of threads matching a query by meaning or keyword, filtered per user.
 
     Without a query it is a filtered listing from the database (no index needed).
@@ -114,39 +118,13 @@ def search_threads(user, q: str, filters: SearchFilters | None = None, page: int
     view = service().current()
     hits = [h for h in view.similar(q, "", k=SEARCH_DEPTH)
             if (h.lexical or 0) > 0 or (h.dense is not None and h.dense >= MIN_DENSE)]
-    ranked = _visible_ranked(user, hits, filters)
+    ranked = visible_ranked(user, hits, filters=filters)
     if sort == "newest":
-        ranked.sort(key=lambda r: r[1], reverse=True)
+        ranked.sort(key=lambda r: r.created_at, reverse=True)
     start = (page - 1) * per_page
-    return SearchPage(_loaded([r[0] for r in ranked[start:start + per_page]]), len(ranked),
-                      page, per_page, "lexical" if view.lexical_only else "hybrid")
-
-
-def _visible_ranked(user, hits, filters: SearchFilters) -> list[tuple]:
-    """(hit, created_at) for the hits this user may see, ranked as visible_in_order ranks,
-    from three columns per thread: only the page shown loads whole rows (issue 9)."""
-    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
-    rows: dict[int, tuple] = {}
-    ids = [h.thread_id for h in hits]
-    for start in range(0, len(ids), IN_CHUNK):
-        stmt = filters.apply(permissions.visible_threads(user).where(
-            Thread.id.in_(ids[start:start + IN_CHUNK])))
-        rows.update((tid, (created, bool(is_featured))) for tid, created, is_featured in
-                    db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at,
-                                                              featured)))
-    ranked = [(h, *rows[h.thread_id]) for h in hits if h.thread_id in rows]
-    ranked.sort(key=lambda r: -(r[0].score + (FEATURED_BONUS if r[2] else 0)))
-    return [(h, created) for h, created, _ in ranked]
-
-
-def _loaded(hits) -> list[SimilarHit]:
-    """The hits with their Thread rows preloaded, in the given order."""
-    if not hits:
-        return []
-    rows = {t.id: t for t in db.session.scalars(_preloaded(
-        select(Thread).where(Thread.id.in_([h.thread_id for h in hits]))))}
-    return [SimilarHit(rows[h.thread_id], closeness(h), h.score)
-            for h in hits if h.thread_id in rows]
+    shown = (load_rows if light else load_hits)(ranked[start:start + per_page])
+    return SearchPage(shown, len(ranked), page, per_page,
+                      "lexical" if view.lexical_only else "hybrid")
 
 
 def _listing(user, filters, page, per_page) -> SearchPage:
@@ -157,22 +135,107 @@ def _listing(user, filters, page, per_page) -> SearchPage:
     return SearchPage([SimilarHit(t, 0.0) for t in rows], total, page, per_page, search_mode())
 
 
-def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None = None):
-    """Keep the hits this user may see, in rank order, with their Thread rows preloaded."""
-    rows: dict[int, Thread] = {}
+@dataclass(frozen=True)
+class Ranked:
+    """A visible hit before its row is loaded: what ordering needs, nothing more."""
+
+    hit: object
+    created_at: datetime
+    featured: bool
+
+    @property
+    def rank_score(self) -> float:
+        """The fused score, plus the featured practices' tie-break bonus."""
+        return self.hit.score + (FEATURED_BONUS if self.featured else 0.0)
+
+
+def visible_ranked(user, hits, category_id=None, filters: SearchFilters | None = None) -> list[Ranked]:
+    """The hits this user may see, in rank order (featured practices win ties), as ids and the
+    two columns ordering needs: the over-fetched candidates never become ORM objects."""
+    found: dict[int, tuple] = {}
     ids = [h.thread_id for h in hits]
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
     for start in range(0, len(ids), IN_CHUNK):
         stmt = permissions.visible_threads(user).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
         if category_id is not None:
             stmt = stmt.where(Thread.category_id == category_id)
         if filters is not None:
             stmt = filters.apply(stmt)
-        rows.update((t.id, t) for t in db.session.scalars(_preloaded(stmt)))
-    found = [SimilarHit(rows[h.thread_id], closeness(h), h.score)
-             for h in hits if h.thread_id in rows]
+        rows = db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at, featured))
+        found.update((row[0], row[1:]) for row in rows)
+    ranked = [Ranked(h, *found[h.thread_id]) for h in hits if h.thread_id in found]
     # Stable sort: a featured practice moves up only past a hit that is as close.
-    found.sort(key=lambda s: -(s.rank_score + (FEATURED_BONUS if s.thread.featured else 0)))
-    return found
+    ranked.sort(key=lambda r: -r.rank_score)
+    return ranked
+
+
+def load_hits(ranked: list[Ranked]) -> list[SimilarHit]:
+    """The rows of the hits to show, in their order, everything a result line needs preloaded."""
+    ids = [r.hit.thread_id for r in ranked]
+    rows: dict[int, Thread] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = select(Thread).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
+        rows.update((t.id, t) for t in db.session.scalars(_preloaded(stmt)))
+    return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
+            for r in ranked if r.hit.thread_id in rows]
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A result's category: the two columns a result line shows."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class OpeningRef:
+    """The start of a result's opening post (enough for a snippet)."""
+
+    body: str
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """What an API result line shows, read as columns in one statement (no ORM objects)."""
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    country: str
+    external_id: str | None
+    reply_count: int
+    created_at: datetime
+    category: CategoryRef
+    featured: bool
+    opening: OpeningRef | None
+
+
+def load_rows(ranked: list[Ranked]) -> list[SimilarHit]:
+    """The hits to show as ``ResultRow``s, in their order: one statement per id chunk, with the
+    category, the featured flag and the opening post's first characters joined in."""
+    ids = [r.hit.thread_id for r in ranked]
+    rows: dict[int, ResultRow] = {}
+    opening = aliased(Post)
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = (select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.country,
+                       Thread.external_id, Thread.reply_count, Thread.created_at, Category.name,
+                       Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE))
+                .join(Category, Category.id == Thread.category_id)
+                .outerjoin(opening, (opening.thread_id == Thread.id) & opening.is_opening.is_(True))
+                .where(Thread.id.in_(ids[start:start + IN_CHUNK])))
+        for r in db.session.execute(stmt):
+            rows[r[0]] = ResultRow(*r[:8], CategoryRef(r[8], r[9]), bool(r[10]),
+                                   OpeningRef(r[11]) if r[11] is not None else None)
+    return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
+            for r in ranked if r.hit.thread_id in rows]
+
+
+def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None = None):
+    """Keep the hits this user may see, in rank order, with their Thread rows preloaded."""
+    return load_hits(visible_ranked(user, hits, category_id=category_id, filters=filters))
 
 
 def _preloaded(stmt):

@@ -27,7 +27,9 @@ from search.embedder import Embedder, EmbedderUnavailable
 from search.fulltext import FullTextIndex
 from search.lexical import BM25Index
 from search.ranking import EngineConfig, EngineView, QueryEncoder, thread_vector
+from search.basefiles import LARGE_BASE, compact
 from search.segments import VectorSnapshot, read_base
+from search.threads import apply_threads, default_threads
 
 from ..extensions import db
 from ..models import SearchDocument
@@ -46,18 +48,29 @@ _EMBEDDERS: dict[tuple, Embedder | Exception] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
-def load_embedder(model: Optional[str], sha256: Optional[str], role: str = "query"):
+def load_embedder(model: Optional[str], sha256: Optional[str], role: str = "query",
+                  backend: str = "torch", threads: Optional[int] = None, cache_dir=None):
     """(embedder, "") or (None, reason) for this model, loaded once per process and role."""
-    key = (model, sha256, role)
+    key = (model, sha256, role, backend, threads, cache_dir)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
             try:
-                _EMBEDDERS[key] = Embedder(model, expected_sha256=sha256)
+                _EMBEDDERS[key] = Embedder(model, expected_sha256=sha256, backend=backend,
+                                           threads=threads, cache_dir=cache_dir)
+                log.info("Search encoder: %s, %s thread(s)", _EMBEDDERS[key].backend, threads)
             except EmbedderUnavailable as exc:
                 log.error("Embedding model unavailable, keyword search only: %s", exc)
                 _EMBEDDERS[key] = exc
         found = _EMBEDDERS[key]
     return (None, str(found)) if isinstance(found, Exception) else (found, "")
+
+
+def encoder_settings(cfg) -> dict:
+    """SEARCH_ENCODER, SEARCH_THREADS (default: cores / workers) and SEARCH_ONNX_DIR as
+    keyword arguments of ``load_embedder``."""
+    return {"backend": cfg.get("SEARCH_ENCODER") or "auto",
+            "threads": int(cfg.get("SEARCH_THREADS") or default_threads()),
+            "cache_dir": cfg.get("SEARCH_ONNX_DIR") or None}
 
 
 class SearchService:
@@ -72,6 +85,7 @@ class SearchService:
         self.config = EngineConfig()
         self.poll = float(cfg.get("SEARCH_POLL_SECONDS", 0.5))
         self.repair_every = float(cfg.get("SEARCH_REPAIR_SECONDS", 600))
+        self.large_base = int(cfg.get("SEARCH_LARGE_BASE", LARGE_BASE))
         self.view = EngineView(self.config, BM25Index())  # empty until started
         self.state = "stopped"  # stopped -> starting -> ready
         self.applied_seq = 0
@@ -80,6 +94,7 @@ class SearchService:
         self.keeper: Optional[Keeper] = None
         self.worker: Optional[IndexWorker] = None
         self.embedder = None
+        self.threads: dict[str, int] = {}  # {library: threads} as applied at start
         self._bind = None
         self._fulltext: Optional[FullTextIndex] = None
         self._lexical_at: tuple[str, int] = ("", -1)  # (folder, seq) of the reader in the view
@@ -199,13 +214,15 @@ class SearchService:
         self._sync_lexical()
         self.view = EngineView(self.config, self._lexical_reader())
         cfg = self.app.config
-        embedder, self.unavailable_reason = load_embedder(cfg.get("SEARCH_MODEL"),
-                                                          cfg.get("SEARCH_MODEL_SHA256"))
-        worker_model, _ = (load_embedder(cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256"),
-                                         "worker") if embedder is not None else (None, ""))
+        settings = encoder_settings(cfg)
+        model, digest = cfg.get("SEARCH_MODEL"), cfg.get("SEARCH_MODEL_SHA256")
+        embedder, self.unavailable_reason = load_embedder(model, digest, **settings)
+        worker_model, _ = (load_embedder(model, digest, "worker", **settings)
+                           if embedder is not None else (None, ""))
         self.worker = IndexWorker(self.bind, worker_model)
+        # Each worker process keeps to its share of the cores (issue 9: no oversubscription).
+        self.threads = apply_threads(settings["threads"])
         if embedder is not None:
-            faiss.omp_set_num_threads(1)  # parallelism comes from serving requests side by side
             self.embedder = embedder
             dense, self.applied_seq = self._load_vectors(embedder)
             self.view = EngineView(self.config, self.view.lexical, dense,
@@ -242,6 +259,7 @@ class SearchService:
         self._sync_lexical()
         lexical = self._lexical_reader()
         dense = self.view.dense
+        applied = 0
         with Session(self.bind) as session:
             while True:
                 rows = session.execute(
@@ -256,9 +274,13 @@ class SearchService:
                     dense = dense.with_changes(
                         vectors, [r.thread_id for r in rows if r.thread_id not in vectors])
                 self.applied_seq = max(self.applied_seq, rows[-1].seq)
+                applied += len(rows)
         if dense is not None and self.keeper is not None and dense.pending >= COMPACT_AT:
             dense = self._write_base(dense, self.applied_seq)
         self.view = EngineView(self.config, lexical, dense, self.view.queries)
+        if applied:
+            log.info("View swapped: %d document(s) applied, now at change %d",
+                     applied, self.applied_seq)
 
     def _thread_vectors(self, session, ids, embedder) -> dict[int, np.ndarray]:
         stored = stored_vectors(session, ids, embedder.model_id)
@@ -267,12 +289,27 @@ class SearchService:
 
     def _write_base(self, snapshot: VectorSnapshot, seq: int) -> VectorSnapshot:
         """Fold the delta into a new base file and map it (keeper only)."""
-        compact = snapshot.compacted(_flat_index)
-        manifest = self.keeper.write_base(compact.base, {
+        # Exact below SEARCH_LARGE_BASE vectors, IVF-SQ8 above (mapped by every worker).
+        base = compact(snapshot, self.large_base, self._stored_vectors_of(snapshot))
+        manifest = self.keeper.write_base(base, {
             "model_id": self.index_model_id(self.embedder), "seq": seq})
         self.keeper.cleanup()
         found = read_base(self.directory, manifest["model_id"], snapshot.dim)
-        return VectorSnapshot.from_base(found[0]) if found else compact
+        return VectorSnapshot.from_base(found[0] if found else base)
+
+    def _stored_vectors_of(self, snapshot: VectorSnapshot):
+        """Exact vectors by id for a freshly trained base: from the stored embeddings (a
+        quantised base only approximates them), the snapshot's where none is stored."""
+        def vectors_of(ids: np.ndarray) -> np.ndarray:
+            found: dict[int, np.ndarray] = {}
+            with Session(self.bind) as session:
+                for start in range(0, len(ids), PAGE):  # bounded IN lists
+                    found.update(self._thread_vectors(session, ids[start:start + PAGE].tolist(),
+                                                      self.embedder))
+            missing = [int(i) for i in ids if int(i) not in found]
+            found.update(zip(missing, snapshot.vectors(missing)) if missing else ())
+            return np.stack([found[int(i)] for i in ids])
+        return vectors_of
 
     def rebuild_files(self) -> bool:
         """Write a new keyword index and vector base from the database, publishing each when
@@ -326,10 +363,3 @@ class SearchService:
             return self.view.lexical
         self._lexical_at = at
         return reader
-
-
-def _flat_index(ids: np.ndarray, vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
-    if len(ids):
-        index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids)
-    return index

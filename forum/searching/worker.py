@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import Callable, Optional
@@ -69,6 +70,7 @@ class IndexWorker:
                                    .order_by(SearchQueue.id).limit(limit)).all()
             if not rows:
                 return 0
+            started = time.perf_counter()
             thread_ids = sorted({tid for _, tid in rows})
             docs = load_docs(session, thread_ids)
             stored = {} if reencode or self.embedder is None else self._stored(session, list(docs))
@@ -84,8 +86,9 @@ class IndexWorker:
             for chunk in _chunks([cid for cid, _ in rows]):
                 session.execute(delete(SearchQueue).where(SearchQueue.id.in_(chunk)))
             session.commit()
-        log.info("Indexed %d thread(s) (%d encoded field(s)) as change %d", len(thread_ids),
-                 sum(len(f) for f in fields.values()), seq)
+        log.info("Batch indexed: %d thread(s) (%d encoded field(s)) in %.0f ms, as change %d",
+                 len(thread_ids), sum(len(f) for f in fields.values()),
+                 (time.perf_counter() - started) * 1000, seq)
         return len(thread_ids)
 
     def drain(self, progress: Optional[Callable[[int], None]] = None, reencode: bool = False) -> int:

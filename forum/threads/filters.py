@@ -8,6 +8,7 @@ from typing import Optional
 
 from sqlalchemy import exists, func, or_
 
+from ..models import _base
 from ..models import (
     Adaptation,
     Category,
@@ -19,7 +20,7 @@ from ..models import (
 )
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-–—]|to)?\s*(\d{4})?\s*$")
-YEAR_MIN, YEAR_MAX = 1950, 2100
+YEAR_MIN, YEAR_MAX = _base.YEAR_MIN, _base.YEAR_MAX
 
 
 def period_range(value: str) -> tuple[int, int]:

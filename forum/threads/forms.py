@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..web.forms import Visible
 from .services import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
 
 TITLE_HINT = f"{TITLE_MIN}–{TITLE_MAX} characters: say what you want to know or share."
@@ -21,11 +22,11 @@ class ThreadForm(FlaskForm):
     """Open a thread: a question or an experience."""
 
     title = StringField("Title", validators=[
-        DataRequired("Give your thread a title."),
+        DataRequired("Give your thread a title."), Visible("A title needs visible words."),
         Length(TITLE_MIN, TITLE_MAX, f"Title must be {TITLE_MIN} to {TITLE_MAX} characters."),
     ])
     body = TextAreaField("Details", validators=[
-        DataRequired("Write a few words."),
+        DataRequired("Write a few words."), Visible("Write a few visible words."),
         Length(BODY_MIN, BODY_MAX, f"Post must be {BODY_MIN} to {BODY_MAX:,} characters."),
     ])
     category = SelectField("Category", coerce=int, validators=[DataRequired("Pick a category.")])
@@ -46,7 +47,7 @@ class ReplyForm(FlaskForm):
     """Reply to a thread."""
 
     body = TextAreaField("Your reply", validators=[
-        DataRequired("Write a few words."),
+        DataRequired("Write a few words."), Visible("Write a few visible words."),
         Length(BODY_MIN, BODY_MAX, f"Post must be {BODY_MIN} to {BODY_MAX:,} characters."),
     ])
     reply_to = HiddenField()  # the post this reply answers ("Reply" or "Quote" on it)
@@ -57,7 +58,8 @@ class EditPostForm(FlaskForm):
     """Edit a post; title and tags only apply to an opening post."""
 
     title = StringField("Title", validators=[
-        Optional(), Length(TITLE_MIN, TITLE_MAX, f"Title must be {TITLE_MIN} to {TITLE_MAX} characters."),
+        Optional(), Visible("A title needs visible words."),
+        Length(TITLE_MIN, TITLE_MAX, f"Title must be {TITLE_MIN} to {TITLE_MAX} characters."),
     ])
     tags = StringField("Tags", validators=[Optional(), Length(max=300)])
     body = ReplyForm.body

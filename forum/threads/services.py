@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from .. import audit, events, permissions
 from ..domain import DomainError, NotAllowed
@@ -116,11 +116,19 @@ def reply(author: User, thread: Thread, body: str, reply_to_id=None) -> Post:
     post = Post(body=check_body(body), author=author, thread=thread,
                 reply_to=reply_target(author, thread, reply_to_id))
     db.session.add(post)
-    thread.reply_count = (thread.reply_count or 0) + 1
+    # Counted in SQL, not read-modify-write in Python: concurrent replies lost half their
+    # counts before (issue 12, tests/security/test_concurrency.py).
+    thread.reply_count = _replies_plus(1)
     thread.last_activity_at = utcnow()
     events.reply_posted.send(post)
     db.session.commit()
     return post
+
+
+def _replies_plus(delta: int):
+    """An UPDATE expression for the reply count changed by delta (never below zero)."""
+    changed = func.coalesce(Thread.reply_count, 0) + delta
+    return case((changed < 0, 0), else_=changed)
 
 
 def edit_post(editor: User, post: Post, body: str, title: Optional[str] = None,
@@ -157,7 +165,7 @@ def delete_post(actor: User, post: Post) -> None:
     if post.is_opening:
         post.thread.deleted_at = post.deleted_at
     else:
-        post.thread.reply_count = max(0, (post.thread.reply_count or 1) - 1)
+        post.thread.reply_count = _replies_plus(-1)
     if actor.id != post.author_id:
         audit.record(actor, "post.delete", "post", post.id)
     db.session.commit()
@@ -174,7 +182,7 @@ def restore_post(actor: User, post: Post) -> None:
     if post.is_opening:
         post.thread.deleted_at = None
     else:
-        post.thread.reply_count = (post.thread.reply_count or 0) + 1
+        post.thread.reply_count = _replies_plus(1)
     audit.record(actor, "post.restore", "post", post.id)
     db.session.commit()
 

@@ -13,6 +13,7 @@ from ..threads.importer import slugify
 from ..web.access import post_or_404, thread_or_404
 from ..web.cache import guest_page
 from ..web.forms import populate_errors, submit
+from ..web.limits import budget, shared_budget
 from ..web.paging import page_number
 from . import bp, queries, services
 from .forms import ConfirmForm, EditPostForm, ReplyForm, ThreadForm
@@ -50,12 +51,14 @@ def category(slug):
     """One category's threads."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
     if not permissions.can_view_category(current_user, cat):
-        abort(404 if not current_user.is_authenticated else 403)
+        abort(404)  # Security: a restricted category answers exactly like a missing one
     return _listing("threads/category.html", cat)
 
 
 @bp.route("/threads/<int:thread_id>")
 @bp.route("/threads/<int:thread_id>/<slug>")
+# A budget for anonymous readers (crawlers); members are not limited on reading.
+@budget("thread_page", methods=("GET",), exempt_when=lambda: current_user.is_authenticated)
 @guest_page
 def show(thread_id, slug=None):
     """A thread with its posts, paginated."""
@@ -95,7 +98,14 @@ def _category_choices():
     return [SelectChoice(c.id, c.name) for c in cats]
 
 
+def _checking() -> bool:
+    """True when the composer's "check for similar threads" button sent the form."""
+    return "check" in request.form
+
+
 @bp.route("/threads/new", methods=["GET", "POST"])
+@budget("thread", exempt_when=_checking)
+@budget("check", exempt_when=lambda: not _checking())
 @login_required
 def new():
     """Compose a thread; 'Check for similar threads' shows suggestions before posting."""
@@ -103,7 +113,9 @@ def new():
     form.category.choices = [SelectChoice(0, "Choose a category…")] + _category_choices()
     if request.method == "GET" and request.args.get("category"):
         cat = db.session.scalar(select(Category).where(Category.slug == request.args["category"]))
-        form.category.data = cat.id if cat else 0
+        # Security: a category this member may not read is preselected like a missing one.
+        form.category.data = cat.id if cat and permissions.can_view_category(
+            current_user, cat) else 0
     if not suggestion_log.valid_session(form.suggestion_session.data):
         form.suggestion_session.data = suggestion_log.new_session()
     if not permissions.can_post(current_user):
@@ -138,6 +150,7 @@ def _similar_for_form(form):
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
+@shared_budget("reply", methods=("POST",))  # with the API's replies: one budget
 @login_required
 def reply(thread_id):
     """Post a reply; on error, the thread page comes back with the text intact."""

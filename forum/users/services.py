@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
+from ..accounts import check_public_names
 from ..domain import DomainError
 from ..extensions import db
 from ..models import Bookmark, Category, FeaturedPractice, Post, Thread, User, Vote
@@ -93,6 +94,10 @@ def update_profile(user: User, **fields: str) -> User:
         values[name] = (value or "").strip()
         if len(values[name]) > PROFILE_LIMITS[name]:
             reasons.append((name, f"Use at most {PROFILE_LIMITS[name]:,} characters."))
+    # Only what changes is checked: a name kept from before the rules stays editable around.
+    changed = {k: v for k, v in values.items() if v != getattr(user, k)}
+    reasons += check_public_names(user, changed.get("display_name", ""),
+                                  changed.get("organisation", ""))
     if reasons:
         raise DomainError(*reasons)
     for name, value in values.items():

@@ -6,6 +6,7 @@ from ..auth.services import suspension_notice
 from ..domain import DomainError
 from ..suggestions import log as suggestion_log
 from ..web.forms import populate_errors
+from ..web.limits import budget
 from ..web.paging import page_number
 from . import bp, services
 from .forms import ProfileForm
@@ -26,6 +27,7 @@ def profile(username):
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
+@budget("profile")
 @login_required
 def settings():
     """Edit your own profile."""

@@ -1,12 +1,14 @@
 """What every blueprint shares: template helpers, page headers, and (in submodules) the one
-access-checking loader and staff guard (access), the one form helper (forms) and the one
-page-number parser (paging)."""
+access-checking loader and staff guard (access), the one form helper (forms), the one
+page-number parser (paging), the bounds on all input (input) and the rate-limit budgets
+(limits)."""
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import markup, permissions
@@ -15,9 +17,10 @@ from . import cache
 from ..models import Category, Group
 from ..models._base import utcnow
 
-# A strict policy is possible because no page has inline script or style.
+# A strict policy is possible because no page has inline script or style. Images from
+# other servers are only let through when REMOTE_IMAGES allows them (issue 12).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{remote}; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
@@ -25,7 +28,11 @@ CSP = (
 
 def init_app(app) -> None:
     """Register filters, globals and headers."""
-    app.jinja_env.filters["markdown"] = markup.render
+    app.jinja_env.filters["markdown"] = lambda text: markup.render(
+        text, remote_images=bool(app.config.get("REMOTE_IMAGES")))
+    # Every {{ value }} of every page, feed and e-mail loses direction overrides: a title
+    # cannot reverse the text around it (issue 12). The database keeps what was typed.
+    app.jinja_env.finalize = _neutralise
     app.jinja_env.filters["snippet"] = markup.snippet
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
@@ -53,6 +60,14 @@ def _nav_categories():
     def categories():
         return cache.remember("nav_categories", current_user, _readable_categories)
     return {"nav_categories": categories}
+
+
+def _neutralise(value):
+    """A template value without bidirectional overrides (Markup stays Markup)."""
+    if isinstance(value, str) and markup.has_bidi_controls(value):
+        cleaned = markup.neutralise_bidi(value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def _readable_categories() -> list:
@@ -84,7 +99,8 @@ class NavCategory:
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    remote = " https:" if current_app.config.get("REMOTE_IMAGES") else ""
+    response.headers.setdefault("Content-Security-Policy", CSP.format(remote=remote))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

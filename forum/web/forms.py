@@ -2,8 +2,40 @@
 from typing import Callable, Optional, Union
 
 from flask import abort, flash, redirect
+from wtforms.validators import ValidationError
 
 from ..domain import DomainError, NotAllowed
+from ..markup import has_visible
+from ..models._base import YEAR_MAX, YEAR_MIN
+
+
+class Visible:
+    """WTForms validator: the text must have a character a reader can see (issue 12).
+
+    Zero-width spaces, direction overrides or a Hangul filler alone pass a length
+    check but make a title nobody can see or click.
+    """
+
+    def __init__(self, message: str = "Use some visible letters, numbers or signs."):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        """Raise ValidationError when the field has text but nothing visible."""
+        if field.data and not has_visible(field.data):
+            raise ValidationError(self.message)
+
+
+class Years:
+    """WTForms validator: a date between 1950 and 2100 (issue 12).
+
+    Year 9999 is a valid date, but a day added to it is not: every date a form takes
+    stays where arithmetic and both databases are safe.
+    """
+
+    def __call__(self, form, field) -> None:
+        """Raise ValidationError for a date outside YEAR_MIN..YEAR_MAX."""
+        if field.data and not YEAR_MIN <= field.data.year <= YEAR_MAX:
+            raise ValidationError(f"Give a date between {YEAR_MIN} and {YEAR_MAX}.")
 
 
 def populate_errors(form, error: DomainError) -> None:

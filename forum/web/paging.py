@@ -1,16 +1,25 @@
 """Page numbers and ids from the query string or the URL, bounded before they reach SQL."""
 from flask import abort, request
 
+from ..models import _base
+
 MAX_PAGE = 100_000  # far past any real listing; an empty page beyond the last one
-MAX_ID = 2**63 - 1  # the largest id PostgreSQL and SQLite can store
+MAX_ID = _base.MAX_ID  # integer keys are 32-bit on PostgreSQL
 
 
-def page_number(name: str = "page") -> int:
+def page_number(name: str = "page", cap: int = MAX_PAGE) -> int:
     """The 1-based page asked for; anything unusable is page 1, huge ones are capped."""
-    value = request.args.get(name, "")
-    if not value.isdigit():
+    return bounded_page(request.args.get(name, ""), cap)
+
+
+def bounded_page(value: str, cap: int = MAX_PAGE) -> int:
+    """A typed-in page number as 1..cap; anything that is not a number is page 1."""
+    value = (value or "").strip()
+    if not value.isdecimal():  # isdigit() also takes "²", which int() refuses
         return 1
-    return max(1, min(int(value), MAX_PAGE))
+    if len(value) > 9:  # int() refuses more than 4,300 digits; 9 already pass any cap
+        return cap
+    return max(1, min(int(value), cap))
 
 
 def bounded_id(value: int) -> int:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from forum import create_app
 from forum.extensions import db
 from forum.models import Thread
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, _fresh_database, default_backend
 from tests.factories import (
     make_category, make_featured, make_group, make_reply, make_thread, make_user,
 )
@@ -60,14 +60,17 @@ def build_world(app) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, request):
     """One app with the world for the tests that only read (encoding it once saves minutes)."""
     instance = tmp_path_factory.mktemp("discover-instance")
+    url = f"sqlite:///{instance / 'forum.sqlite'}"
+    if default_backend(request.config) == "postgres":  # the suite's PostgreSQL pass
+        url = _fresh_database(request.getfixturevalue("postgres_url"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FORUM_INSTANCE_PATH", str(instance))
         app = create_app({
             "TESTING": True, "SECRET_KEY": "test-discover", "WTF_CSRF_ENABLED": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'forum.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_ENABLED": False, "SEARCH_ENABLED": True, "SEARCH_WORKER": "inline",
         })
     with app.app_context():

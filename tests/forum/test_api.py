@@ -3,11 +3,40 @@ import pytest
 
 from forum.extensions import db
 from forum.threads import services
+from tests.conftest import _fresh_database
 from tests.factories import make_category, make_group, make_user
+from tests.forum.search_fixtures import make_app
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def forum_app(request, tmp_path_factory):
+    """The forum below, built and encoded once per backend: these tests only read it."""
+    folder = tmp_path_factory.mktemp("api")
+    url = None if request.param == "sqlite" else _fresh_database(
+        request.getfixturevalue("postgres_url"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FORUM_INSTANCE_PATH", str(folder / "instance"))
+        app = make_app(folder, url)
+    with app.app_context():
+        build_forum()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
-def forum(search_app):
+def forum(forum_app):
+    """The shared forum, inside an app context of the test's own."""
+    with forum_app.app_context():
+        yield forum_app
+        db.session.remove()
+
+
+def build_forum() -> None:
     """Public, members-only and group-only threads that all mention the same code."""
     member = make_user("member1")
     insider = make_user("insider")
@@ -25,15 +54,16 @@ def forum(search_app):
                                     "Hidden note on LTA-4242.")
     hidden.is_hidden = True
     db.session.commit()
-    return search_app
 
 
 def login(client, username):
     """Log in through the session directly; the login form has its own tests."""
+    from forum import login_sessions
     from forum.models import User
     user = db.session.scalar(db.select(User).where(User.username == username))
+    key = login_sessions.start(user)  # the cookie names a server-side session (issue 12)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = key
         session["_fresh"] = True
 
 
@@ -137,7 +167,6 @@ def test_junk_queries_do_not_fail(forum, q):
 
 def test_model_unavailable_answers_in_keyword_mode(tmp_path, monkeypatch):
     from forum.extensions import db as _db
-    from tests.forum.search_fixtures import make_app
     monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_app(tmp_path, SEARCH_MODEL=str(tmp_path / "missing-model"))
     with app.app_context():

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import text
 
 from forum.extensions import db
-from tests.factories import make_category, make_group, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user
 
 LAYOUT = '<nav class="sidebar"'
 
@@ -14,8 +14,11 @@ def _add_routes(app):
         raise RuntimeError("boom")
 
     def break_database():
-        db.session.execute(text("DROP TABLE categories"))
-        db.session.execute(text("DROP TABLE users"))
+        # Committed: PostgreSQL's DDL is transactional, so a rollback would bring them back.
+        cascade = " CASCADE" if db.engine.dialect.name == "postgresql" else ""
+        db.session.execute(text(f"DROP TABLE categories{cascade}"))
+        db.session.execute(text(f"DROP TABLE users{cascade}"))
+        db.session.commit()
         raise RuntimeError("the database went away")
 
     app.add_url_rule("/boom", "boom", boom)
@@ -36,9 +39,9 @@ def test_404_page_in_layout(client):
 def test_403_page_in_layout(app, client, auth):
     with app.app_context():
         make_user("amina")
-        make_category("Kenya team", "group", make_group("kenya-team"))
     auth.login()
-    response = client.get("/c/kenya-team")
+    # A restricted category is a 404 like a missing one (issue 12); staff pages say 403.
+    response = client.get("/admin/")
     assert response.status_code == 403
     html = response.get_data(as_text=True)
     assert LAYOUT in html and "You do not have permission" in html

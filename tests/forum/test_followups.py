@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.learning.followups import pending_followups, send_followups
-from forum.models import Adaptation, Category, Followup, Thread, User
+from forum.models import Adaptation, Category, DigestSubscription, Followup, Thread, User
 from forum.models._base import utcnow
+from forum.notifications import digest
 from tests.factories import make_adaptation, make_thread, make_user
 from tests.forum.community import as_user, post
 from tests.forum.learning_world import build
+from tests.forum.notify_world import html_part, mail_app, smtp, text_part  # noqa: F401 - fixtures
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -152,3 +154,42 @@ def test_pending_followups_is_the_digest_hook(app, runner, world):
         thread.category_id = world.group_category
         db.session.commit()
         assert pending_followups(user("carla")) == []
+
+
+def _subscribe(app, name: str, email: str) -> None:
+    with app.app_context():
+        member = user(name)
+        member.email = email
+        db.session.add(DigestSubscription(user_id=member.id, frequency="daily"))
+        db.session.commit()
+
+
+def test_the_digest_asks_in_the_period_it_was_asked_and_only_what_they_may_read(
+        app, mail_app, smtp, runner, world):
+    age(app, world, 61)
+    _subscribe(app, "carla", "carla@example.org")
+    _subscribe(app, "bob", "bob@example.org")
+    assert "2 follow-ups asked" in runner.invoke(args=["followups", "send"]).output
+    with app.app_context():  # bob's question moves where bob cannot read it any more
+        db.session.get(Thread, world.question).category_id = world.group_category
+        db.session.commit()
+    result = runner.invoke(args=["digest", "send"])
+    assert result.exit_code == 0, result.output
+    (carla,) = [m for m in smtp.to("carla@example.org") if m["Subject"].endswith("digest")]
+    text = text_part(carla)
+    assert "Did it work?" in text and "Joint vehicle procurement for three agencies" in text
+    assert "your team adapted this" in text
+    assert "https://forum.headstart.test/followups" in text and "/followups" in html_part(carla)
+    bobs = smtp.to("bob@example.org")  # nothing he may read is new: no digest, and no title
+    assert all("How do we pool procurement" not in m.as_string() for m in bobs)
+    with app.test_request_context():
+        carla_user, asked = user("carla"), db.session.scalar(
+            select(Followup.asked_at).where(Followup.subject == "adaptation"))
+        day = timedelta(days=1)
+        assert digest.waiting_followups(carla_user, asked - day, asked + day) is not None
+        # The next period's digest does not ask again.
+        assert digest.waiting_followups(carla_user, asked + day, asked + 2 * day) is None
+        followup = db.session.scalar(select(Followup).where(Followup.subject == "adaptation"))
+        followup.answered_at = utcnow()
+        db.session.commit()
+        assert digest.waiting_followups(carla_user, asked - day, asked + day) is None

@@ -109,8 +109,8 @@ def test_links_get_rel_nofollow_ugc_noopener(text):
         assert 'rel="nofollow ugc noopener"' in anchor
 
 
-def test_images_from_https_survive():
-    html = render("![chart](https://example.org/chart.png)")
+def test_images_from_https_survive_when_remote_images_are_allowed():
+    html = render("![chart](https://example.org/chart.png)", remote_images=True)
     assert '<img src="https://example.org/chart.png" alt="chart">' in html
 
 

@@ -78,3 +78,41 @@ def test_the_over_fetch_stops_at_a_cap_with_short_id_lists(monkeypatch, keyword_
     assert max(len(p) if isinstance(p, (list, tuple)) else len(p or {})
                for _, p in counter.seen) <= queries.IN_CHUNK + 10
     assert len(searching.similar_threads(insider, "TEAMCODE", limit=5, mode="lexical")) == 5
+
+
+def test_limit_100_builds_rows_only_for_the_results_it_shows(keyword_app):
+    """The over-fetched candidates are ranked on columns; the API reads its 100 result lines as
+    columns (no ORM objects), pages get Thread objects for the shown hits only, each with its
+    opening post alone (no replies); a fixed number of statements however long the list."""
+    from forum.models import Post, Thread
+
+    member, public = make_user("member1"), make_category("Funding")
+    with keyword_app.extensions["searching"].paused():
+        for n in range(130):
+            thread = make_thread(member, public, f"Pooled fund question {n}",
+                                 f"How did you set up **pooled fund** {n}?", tags=(f"t{n}", "fund"))
+            make_reply(member, thread, "A reply that must not be loaded.")
+    keyword_app.extensions["searching"].settle()
+    built = {"threads": 0, "posts": 0}
+
+    def count(kind):
+        return lambda target, context: built.__setitem__(kind, built[kind] + 1)
+
+    counters = [(Thread, count("threads")), (Post, count("posts"))]
+    for model, listener in counters:
+        event.listen(model, "load", listener)
+    try:
+        statements = api_statements(keyword_app, 100)
+        assert built == {"threads": 0, "posts": 0}
+        db.session.expunge_all()
+        hits = searching.similar_threads(make_user("reader"), "pooled fund", limit=100)
+        assert len(hits) == 100 and built == {"threads": 100, "posts": 100}  # 130 candidates
+    finally:
+        for model, listener in counters:
+            event.remove(model, "load", listener)
+    assert statements == api_statements(keyword_app, 5)
+    lines = keyword_app.test_client().post("/api/v1/similar", json={
+        "title": "pooled fund", "limit": 100}).get_json()["results"]
+    first = next(line for line in lines if line["title"] == "Pooled fund question 7")
+    assert first["snippet"] == "How did you set up pooled fund 7?"
+    assert first["category"] == "Funding" and first["replies"] == 1 and not first["featured"]

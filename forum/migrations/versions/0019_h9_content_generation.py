@@ -1,7 +1,7 @@
 """content generation: one counter row that read caches key on (issue 9: read pages fast)
 
 Revision ID: 0019h9
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-07 11:45:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019h9'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

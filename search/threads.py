@@ -1,0 +1,60 @@
+"""CPU threads per process: each server worker takes its share of the cores, no more.
+
+Issue 9: with two gunicorn workers on two cores, torch ran every forward pass on
+all cores in each worker while FAISS was held to one, and the workers fought over
+the CPU (1.6-4.8 req/s; 22-25 with OMP_NUM_THREADS=1). One number, applied to every
+library that keeps a thread pool, stops that.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's total)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads(workers: int | None = None) -> int:
+    """Cores divided by the server's worker processes, at least 1.
+
+    Args:
+        workers: Processes sharing the machine; None reads ``WEB_CONCURRENCY``
+            (gunicorn's own default for ``--workers``), else 1.
+
+    Returns:
+        Threads one process should use.
+    """
+    if workers is None:
+        try:
+            workers = int(os.environ.get("WEB_CONCURRENCY") or 1)
+        except ValueError:
+            workers = 1
+    return max(1, available_cores() // max(1, workers))
+
+
+def apply_threads(threads: int) -> dict[str, int]:
+    """Hold FAISS (OpenMP) and, when loaded, torch to ``threads`` threads in this process.
+
+    Args:
+        threads: At least 1. onnxruntime sessions take theirs at creation
+            (``search.onnx_encoder.OnnxEncoder``).
+
+    Returns:
+        ``{library: threads}`` for each library set.
+    """
+    threads = max(1, int(threads))
+    applied = {}
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
+    applied["faiss"] = threads
+    if "torch" in sys.modules:  # never import torch just to configure it
+        sys.modules["torch"].set_num_threads(threads)
+        applied["torch"] = threads
+    return applied

@@ -1,0 +1,167 @@
+"""The int8 ONNX encoder (issue 9): agrees with torch, exported once, safe to share, falls back."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import onnx_encoder
+from search.embedder import Embedder, default_model_path
+from search.engine import SearchEngine
+from search.threads import apply_threads, default_threads
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    "How do I renew my residence permit after it expired last month?",
+    "Which school in Doha is best for a seven-year-old who only speaks French?",
+    "Where can I buy second-hand furniture at a fair price?",
+    "Our village water committee wants to build ferro-cement rain tanks; how thick should the walls be?",
+    "Is it safe to drink tap water here, or should we buy bottled water for the baby?",
+    "What documents does my employer need to sponsor a family visa for my wife and two children?",
+    "Best beach for a family picnic within an hour of the city",
+    "Can I transfer my driving licence from India or do I have to take the test again?",
+]
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory):
+    """A cache folder holding the int8 export, made once per session."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(onnx_cache):
+    """The shipped encoder (int8 ONNX), exported into the session's cache folder."""
+    return Embedder(backend="onnx-int8", cache_dir=onnx_cache, threads=1)
+
+
+def test_onnx_and_torch_agree_on_real_sentences(onnx_embedder, embedder):
+    assert onnx_embedder.backend == "onnx-int8", onnx_embedder.backend_note
+    assert embedder.backend == "torch"
+    assert (onnx_embedder.dim, onnx_embedder.max_seq_length) == (embedder.dim, embedder.max_seq_length)
+    assert onnx_embedder.model_id == embedder.model_id  # same weights: stored vectors stay valid
+    fast, reference = onnx_embedder.encode(SENTENCES), embedder.encode(SENTENCES)
+    assert fast.dtype == np.float32 and fast.flags.c_contiguous and fast.shape == reference.shape
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-4)
+    cosines = np.sum(fast * reference, axis=1)
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.98, cosines
+
+
+def test_a_vector_depends_on_its_text_alone(onnx_embedder):
+    """Whatever else is encoded in the same call, a text gets the same vector."""
+    texts = SENTENCES + ["Visa", " ".join(SENTENCES * 8)]  # the last one is cut at the window
+    together = onnx_embedder.encode(texts)
+    alone = np.vstack([onnx_embedder.encode([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert onnx_embedder.encode([]).shape == (0, onnx_embedder.dim)
+
+
+def test_the_export_is_cached_and_not_redone(onnx_embedder, onnx_cache, monkeypatch):
+    files = sorted(p.name for p in Path(onnx_cache).glob("*.onnx"))
+    assert len(files) == 1 and "onnx-int8" in files[0]
+    monkeypatch.setattr(onnx_encoder, "_export", _refuse)
+    again = Embedder(backend="onnx-int8", cache_dir=onnx_cache, threads=1)
+    assert again.backend == "onnx-int8", again.backend_note
+    np.testing.assert_allclose(again.encode(SENTENCES[:2]), onnx_embedder.encode(SENTENCES[:2]), atol=1e-6)
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("exported again")
+
+
+def test_a_corrupt_cached_file_is_rebuilt(onnx_embedder, onnx_cache, tmp_path):
+    source = next(Path(onnx_cache).glob("*.onnx"))
+    for path in (source, source.with_suffix(".json")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    broken = tmp_path / source.name
+    broken.write_bytes(broken.read_bytes()[: 1 << 20])  # a half-written file
+    rebuilt = Embedder(backend="onnx-int8", cache_dir=tmp_path, threads=1)
+    assert rebuilt.backend == "onnx-int8", rebuilt.backend_note
+    assert broken.stat().st_size == source.stat().st_size
+    assert onnx_encoder._verified(broken)
+    cosines = np.sum(rebuilt.encode(SENTENCES) * onnx_embedder.encode(SENTENCES), axis=1)
+    assert cosines.min() >= 0.999
+
+
+def test_two_processes_exporting_at_once_share_one_good_file(tmp_path):
+    script = textwrap.dedent(f"""
+        import logging, sys
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        from search.embedder import Embedder
+        e = Embedder(backend="onnx-int8", cache_dir={str(tmp_path)!r}, threads=1)
+        print(e.backend, float(e.encode(["Where is the nearest hospital?"])[0] @ e.encode(["Nearest hospital?"])[0]))
+    """)
+    repo = Path(__file__).resolve().parents[2]
+    runs = [subprocess.Popen([sys.executable, "-c", script], cwd=repo, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    assert all(out.startswith("onnx-int8 ") and float(out.split()[1]) > 0.7 for out, _ in outputs), outputs
+    assert sum(err.count("Exporting") for _, err in outputs) == 1, outputs  # the other one waited
+    assert len(list(tmp_path.glob("*.onnx"))) == 1
+    assert not list(tmp_path.glob(".*"))  # no scratch files left behind
+    assert onnx_encoder._verified(next(tmp_path.glob("*.onnx")))
+
+
+def test_a_failed_export_falls_back_to_torch_and_says_so(tmp_path, monkeypatch, caplog):
+    def broken(model_dir, path):
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(onnx_encoder, "export_fp32", broken)
+    with caplog.at_level(logging.ERROR, logger="search.embedder"):
+        fallback = Embedder(backend="auto", cache_dir=tmp_path, threads=1)
+    assert fallback.backend == "torch"
+    assert "exporter exploded" in fallback.backend_note
+    assert any("exporter exploded" in r.getMessage() for r in caplog.records)
+    assert fallback.encode(["still works"]).shape == (1, fallback.dim)
+    assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_an_export_that_disagrees_with_torch_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(onnx_encoder, "MIN_PROBE_COSINE", 1.01)  # nothing can pass
+    fallback = Embedder(backend="onnx-int8", cache_dir=tmp_path, threads=1)
+    assert fallback.backend == "torch" and "disagrees" in fallback.backend_note
+    assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_the_query_is_encoded_in_one_call(fake_embedder):
+    engine = SearchEngine(fake_embedder)
+    engine.similar("Renewing a residence permit", "It expired last month; what now?", k=3)
+    assert len(fake_embedder.calls) == 1 and len(fake_embedder.calls[0]) == 2
+    engine.similar("Renewing a work permit", "", k=3)  # title only: main text == title
+    assert len(fake_embedder.calls) == 2 and fake_embedder.calls[1] == ["Renewing a work permit"]
+
+
+def test_threads_default_to_a_share_of_the_cores(monkeypatch):
+    monkeypatch.setattr("search.threads.available_cores", lambda: 8)
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    assert default_threads() == 4
+    assert default_threads(16) == 1
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert default_threads() == 8
+
+
+def test_apply_threads_holds_faiss_and_torch(onnx_embedder):
+    import faiss
+    import torch
+
+    before = (faiss.omp_get_max_threads(), torch.get_num_threads())
+    try:
+        assert apply_threads(1) == {"faiss": 1, "torch": 1}
+        assert faiss.omp_get_max_threads() == 1 and torch.get_num_threads() == 1
+    finally:
+        faiss.omp_set_num_threads(before[0])
+        torch.set_num_threads(before[1])
+    options = onnx_embedder._onnx.session.get_session_options()
+    assert options.intra_op_num_threads == 1
+
+
+def test_the_model_folder_is_the_bundled_one():
+    assert (default_model_path() / "tokenizer.json").is_file()
