@@ -150,7 +150,8 @@ def main() -> int:
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average before the run: {' '.join(load)} (2 cores)", flush=True)
     instance = demo_instance(args.fresh)
-    env = instance_env(instance, RATELIMIT_ENABLED="0")
+    # WEB_CONCURRENCY: each worker takes its share of the cores (search/threads.py).
+    env = instance_env(instance, RATELIMIT_ENABLED="0", WEB_CONCURRENCY="2")
     paths = page_paths(instance / "forum.sqlite")
     with Server("minimal_pages:app", {**env, "MINIMAL_DB": str(instance / "forum.sqlite")},
                 cwd=HERE) as minimal:
@@ -166,8 +167,8 @@ def main() -> int:
         share, errors = r["rps"] / base["rps"], r["errors"] + r["non2xx"]
         ok = share >= TARGET_SHARE and r["p99_ms"] <= TARGET_P99 and errors == 0
         print(f"RESULT {name} rps={r['rps']:.0f} share_of_minimal={share:.2f} (target >= "
-              f"{TARGET_SHARE}) p99_ms={r['p99_ms']:.1f} (target <= {TARGET_P99:g}) "
-              f"errors={errors} {'PASS' if ok else 'FAIL'}")
+              f"{TARGET_SHARE}) p99_ms={r['p99_ms']:.1f} (target <= {TARGET_P99:g}; minimal "
+              f"page {base['p99_ms']:.1f}) errors={errors} {'PASS' if ok else 'FAIL'}")
     print(f"load average after the run: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     return 0
 

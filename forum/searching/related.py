@@ -10,6 +10,7 @@ filtering runs per user on every call, through the same query as every other res
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Callable
 
@@ -22,7 +23,8 @@ from .worker import stored_vectors
 CACHE_SIZE = 1024  # rankings of recently viewed threads, per process
 MAX_CANDIDATES = 2000
 
-_rankings: OrderedDict = OrderedDict()
+# Per service (so per app: tests build many), each an LRU of rankings.
+_rankings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -32,7 +34,7 @@ def view_version() -> tuple:
         return ("off",)
     svc = service()
     svc.current()  # inline mode catches up first
-    return (id(svc), svc.applied_seq, svc._lexical_at, svc.search_mode)
+    return (svc.applied_seq, svc._lexical_at, svc.search_mode)
 
 
 def related_threads(user, thread_id: int, words: Callable[[], str], limit: int = 5
@@ -56,16 +58,16 @@ def related_threads(user, thread_id: int, words: Callable[[], str], limit: int =
 def _ranking(thread_id: int, words: Callable[[], str], k: int) -> list:
     key = (view_version(), thread_id, k)
     with _lock:
-        if key in _rankings:
-            _rankings.move_to_end(key)
-            return _rankings[key]
+        kept = _rankings.setdefault(service(), OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
     view = service().current()
-    text = words()
-    hits = view.similar_to(_vector(view, thread_id), text, k=k)
+    hits = view.similar_to(_vector(view, thread_id), words(), k=k)
     with _lock:
-        _rankings[key] = hits
-        while len(_rankings) > CACHE_SIZE:
-            _rankings.popitem(last=False)
+        kept[key] = hits
+        while len(kept) > CACHE_SIZE:
+            kept.popitem(last=False)
     return hits
 
 
