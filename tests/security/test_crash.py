@@ -135,18 +135,19 @@ def _kill_when(process, ready, timeout=120):
 def test_sigkill_during_import_then_reimport_gives_every_thread_once(site, tmp_path):
     instance, url, env, _ = site
     archive = tmp_path / "archive.jsonl"
-    _archive(archive, 150)
+    _archive(archive, 250)  # the importer commits every 200 lines: killed between batches
     importer = _start(env, "threads", "import", str(archive))
-    # Killed while importing or encoding: as soon as the first archived rows are queued.
-    _kill_when(importer, lambda: _scalar(url, "SELECT count(*) FROM search_queue") > 0)
+    # Killed mid-archive: as soon as the first batch of archived threads is committed.
+    _kill_when(importer, lambda: _scalar(
+        url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") > 0)
     assert importer.returncode == -signal.SIGKILL, "the import finished before the kill"
     again = flask_cli(env, "threads", "import", str(archive))
     assert again.returncode == 0, again.stderr
-    assert _scalar(url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") == 150
+    assert _scalar(url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") == 250
     assert _scalar(url, "SELECT count(DISTINCT external_id) FROM threads "
-                        "WHERE external_id LIKE 'crash-%'") == 150
+                        "WHERE external_id LIKE 'crash-%'") == 250
     assert _scalar(url, "SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id "
-                        "WHERE t.external_id LIKE 'crash-%'") == 300
+                        "WHERE t.external_id LIKE 'crash-%'") == 500
     _caught_up_and_verified(env, url)
 
 
