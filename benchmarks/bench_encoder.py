@@ -94,17 +94,21 @@ def main() -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--threads", type=int, default=available_cores())
+    parser.add_argument("--encoder", action="append", choices=ENCODERS,
+                        help="default: both (torch rows are deterministic across runs)")
     args = parser.parse_args()
     require_eval_data()
     apply_threads(args.threads)
-    embedders = {name: Embedder(backend=name, threads=args.threads) for name in ENCODERS}
+    embedders = {name: Embedder(backend=name, threads=args.threads)
+                 for name in args.encoder or ENCODERS}
     print(f"encoders: {[e.backend for e in embedders.values()]}, {args.threads} thread(s), "
           f"load average {os.getloadavg()[0]:.1f}")
     ok = True
     if not args.skip_quality:
         ok &= quality(embedders, args.split or SPLITS)
     if not args.skip_ingest:
-        ok &= ingest(embedders["onnx-int8"], args.threads)
+        ok &= ingest(embedders.get("onnx-int8") or Embedder(backend="onnx-int8",
+                                                             threads=args.threads), args.threads)
     return 0 if ok else 1
 
 
