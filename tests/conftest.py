@@ -67,6 +67,8 @@ def _in_pass(item, chosen: str) -> bool:
     backend = next((v for v in params.values() if isinstance(v, str) and v in BACKENDS), None)
     if backend is None and item.get_closest_marker("postgres"):
         backend = "postgres"  # a test of PostgreSQL alone (e.g. two servers on one database)
+    if backend is None and item.get_closest_marker("sqlite_only"):
+        backend = "sqlite"  # a test of SQLite itself (its journal mode, its locks)
     if chosen == "sqlite":
         return backend != "postgres"
     if backend is not None:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from forum import create_app, searching
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.models import OutboxMessage, SearchQueue
 from forum.models._base import utcnow
 from tests.conftest import _drop_database
@@ -68,11 +68,16 @@ def test_mail_waiting_past_its_time_is_degraded_not_down(app):
 # count POSTs and named views): the strictest setting a deployment could add.
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_APPLICATION="2 per minute")
 def test_health_checks_are_never_rate_limited(app):
-    assert app.test_client().get("/login").status_code == 200  # the limit applies…
-    client = app.test_client()
-    client.get("/login")
-    assert client.get("/login").status_code == 429
-    assert [health(app)[0] for _ in range(5)] == [200] * 5  # …but not to /healthz
+    try:
+        assert app.test_client().get("/login").status_code == 200  # the limit applies…
+        client = app.test_client()
+        client.get("/login")
+        assert client.get("/login").status_code == 429
+        assert [health(app)[0] for _ in range(5)] == [200] * 5  # …but not to /healthz
+    finally:
+        # Flask-Limiter is one object per process and keeps application limits once set
+        # (a later app's init_app does not clear them): leave none for the next tests.
+        limiter.limit_manager.set_application_limits([])
 
 
 def test_search_lag_queue_and_mode(tmp_path, search_app, search_db):

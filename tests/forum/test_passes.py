@@ -33,6 +33,7 @@ def item(fixtures=(), markers=(), **params):
     (item(["search_db"], search_db="postgres"), False, True),
     (item(["app"], app="postgres"), False, True),
     (item(["postgres_url"], ["postgres"]), False, True),      # PostgreSQL alone
+    (item(["app"], ["sqlite_only"]), True, False),            # SQLite itself (WAL, locks)
     (item(["world"]), True, True),
 ])
 def test_each_test_runs_in_its_passes(test, sqlite_pass, postgresql_pass):

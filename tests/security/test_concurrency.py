@@ -85,12 +85,14 @@ def test_400_concurrent_replies_all_stored_once_and_no_5xx(kind, tmp_path, reque
     assert sum(counts[t] for t in threads) == WRITERS * POSTS
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_with_a_busy_timeout(app):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
 
 
+@pytest.mark.sqlite_only
 def test_pages_are_read_while_another_process_holds_the_write_lock(app, client):
     """WAL: a long write (an import, a backup restore) does not stall every reader."""
     import sqlite3
