@@ -154,11 +154,11 @@ def test_sigkill_during_import_then_reimport_gives_every_thread_once(site, tmp_p
 def test_sigkill_during_reindex_then_verify_passes_after_the_worker_catches_up(site, tmp_path):
     instance, url, env, _ = site
     archive = tmp_path / "archive.jsonl"
-    _archive(archive, 80)
+    _archive(archive, 300)  # enough that the int8 encoder is still busy when polled
     assert flask_cli(env, "threads", "import", str(archive)).returncode == 0
     reindex = _start(env, "search", "reindex", "--reencode")
     # Killed mid-encoding: once the queue holds every thread and some are done.
-    _kill_when(reindex, lambda: 0 < _scalar(url, "SELECT count(*) FROM search_queue") < 70)
+    _kill_when(reindex, lambda: 0 < _scalar(url, "SELECT count(*) FROM search_queue") < 290)
     assert reindex.returncode == -signal.SIGKILL, "the reindex finished before the kill"
     server = Server(env, str(tmp_path / "server.log")).start(wait_for_model=True)
     try:  # the restarted server's worker picks the queue up where the reindex died
