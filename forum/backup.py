@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import make_url
 
+from .dbcopy import SEEDED
 from .domain import DomainError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -103,8 +104,10 @@ def backup_format(path: str) -> str:
 
 
 def is_empty(engine) -> bool:
-    """True when no table of the database holds a row (the schema alone may exist)."""
-    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
+    """True when no table of the database holds a row (the schema alone may exist, with the
+    rows the migrations themselves write)."""
+    names = [n for n in inspect(engine).get_table_names()
+             if n != "alembic_version" and n not in SEEDED]
     with engine.connect() as conn:
         return not any(conn.scalar(select(func.count()).select_from(table(n))) for n in names)
 
