@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -30,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from search.embedder import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,6 @@ MIN_PROBE_COSINE = 0.97  # an export that disagrees more with the torch model is
 
 class ExportError(RuntimeError):
     """The model cannot be exported or quantised to ONNX (the caller falls back to torch)."""
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cached_model(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: str = "onnx-int8") -> Path:
@@ -95,7 +87,7 @@ def _verified(target: Path) -> bool:
     sidecar = target.with_suffix(".json")
     try:
         expected = json.loads(sidecar.read_text())["sha256"]
-        return target.is_file() and file_digest(target) == expected
+        return target.is_file() and file_sha256(target) == expected
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -123,7 +115,7 @@ def _export(model_dir: Path, target: Path, variant: str) -> None:
         else:
             os.replace(fp32, final)
         _check_probes(final, model_dir, reference)
-        digest = file_digest(final)
+        digest = file_sha256(final)
         os.replace(final, target)
         sidecar.write_text(json.dumps({"sha256": digest, "model": str(model_dir), "variant": variant}))
         os.replace(sidecar, target.with_suffix(".json"))
