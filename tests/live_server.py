@@ -6,6 +6,7 @@ HTTP with its own cookies. `flask_cli` runs `flask --app forum ...` in a subproc
 """
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -63,7 +64,12 @@ class Browser:
             with self.opener.open(req, timeout=timeout) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
+            try:
+                return exc.code, exc.read().decode(errors="replace")
+            except http.client.HTTPException as broken:  # the server died mid-answer
+                raise ConnectionError(f"{path}: {broken!r}") from broken
+        except http.client.HTTPException as broken:
+            raise ConnectionError(f"{path}: {broken!r}") from broken
 
     def get(self, path: str) -> tuple[int, str]:
         """GET a page."""
