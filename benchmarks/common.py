@@ -25,6 +25,10 @@ SPLITS = ("dev2016", "train2016_part2")
 CACHE_DIR = Path(
     os.environ.get("HEADSTART_BENCH_CACHE", Path(tempfile.gettempdir()) / "headstart-bench-cache")
 )
+# One in-memory table per cache file: two encoders over the same model (eval_variants.py has
+# one for numpy baselines and one inside the engine) each saved only their own table, so the
+# last save dropped the other's new vectors and a rerun encoded them again.
+_TABLES: dict[Path, dict[str, np.ndarray]] = {}
 
 
 def require_eval_data() -> None:
@@ -40,10 +44,12 @@ class CachedEncoder:
         self.embedder = embedder
         tag = hashlib.sha256(embedder.model_id.encode()).hexdigest()[:12]
         self.path = CACHE_DIR / f"vectors-{tag}.npz"
-        self.vectors: dict[str, np.ndarray] = {}
-        if self.path.is_file():
-            with np.load(self.path) as data:
-                self.vectors = {key: data[key] for key in data.files}
+        if self.path not in _TABLES:
+            _TABLES[self.path] = {}
+            if self.path.is_file():
+                with np.load(self.path) as data:
+                    _TABLES[self.path] = {key: data[key] for key in data.files}
+        self.vectors: dict[str, np.ndarray] = _TABLES[self.path]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors for ``texts`` (n, dim), encoding only the ones not cached yet."""

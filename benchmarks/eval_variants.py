@@ -1,21 +1,26 @@
-"""Robustness to poor titles: shipped engine vs plain all-MiniLM-L6-v2 vs the previous recipe.
+"""Robustness to poor titles: shipped engine vs the plain model vs the previous recipe.
 
-Usage: .venv/bin/python benchmarks/eval_variants.py [--split S ...] [--variant V ...]
+Usage: .venv/bin/python benchmarks/eval_variants.py [--split S ...] [--variant V ...] [--model DIR]
 
 For each split and each variant of it (``search.variants``: original, bodies-only,
 titles-only, generic-titles), both protocols (rerank MAP, retrieval nDCG@10):
 
-* plain  = all-MiniLM-L6-v2 on title + body, cosine (the dataset README's baseline);
+* plain  = the model (default: the bundled all-MiniLM-L6-v2) on title + body, cosine
+  (the dataset README's baseline);
 * before = the recipe shipped before issue 13 (t2: title vectors at 0.5 on both
   sides whatever the title says, replies 0.75), emulated with numpy;
 * shipped = ``SearchEngine(EngineConfig())`` in hybrid mode: the real code path.
 
-Encodings are cached outside the repository (see common.py). Figures x100.
+All three use the same model, through ``Embedder`` with torch fp32 (``--model DIR``: another
+sentence-transformers folder, same recipe and weights). Encodings are cached outside the
+repository (see common.py). Figures x100.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
 import numpy as np
 from common import EVAL_ROOT, SPLITS, CachedEmbedder, CachedEncoder, require_eval_data
@@ -80,6 +85,8 @@ def main() -> int:
     args = parser.parse_args()
     require_eval_data()
     embedder = Embedder(args.model)
+    print(f"model: {embedder.model_id}, dim {embedder.dim}, reads {embedder.max_seq_length} word "
+          f"pieces, {embedder.backend}\n")
     print("| split | variant | plain MAP | plain nDCG@10 | before MAP | before nDCG@10 "
           "| **shipped MAP** | **shipped nDCG@10** | shipped − plain |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -87,7 +94,10 @@ def main() -> int:
     for split in args.split or SPLITS:
         base = load_dataset(EVAL_ROOT / split)
         for variant in args.variant or VARIANTS:
+            started = time.perf_counter()
             f = measure(embedder, make_variant(base, variant))
+            print(f"{split} {variant}: {time.perf_counter() - started:.0f} s", file=sys.stderr,
+                  flush=True)
             (pm, pn), (bm, bn), (sm, sn) = f["plain"], f["before"], f["shipped"]
             wins += (sm >= pm) + (sn >= pn)
             cells += 2
