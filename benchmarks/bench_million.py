@@ -12,7 +12,7 @@ Queries: the SemEval query titles and bodies, *encoded inside the timed loop* by
 forum's QueryEncoder; 100 neighbours per query (the engine's pool), one FAISS thread.
 
 Per size: base build time and file size (``search.basefiles.build_base``: exact up
-to LARGE_BASE, IVF-SQ8 above), a fresh process that maps the base as a worker does
+to LARGE_BASE, IVF-SQfp16 above), a fresh process that maps the base as a worker does
 (``read_base``) — seconds to its first keyword answer and first hybrid answer, its
 RSS and how much of it is the shared file mapping — query p50/p95 through the base vs
 exact flat search in the same run (speed-up), recall@10 against exact; then Tantivy
