@@ -39,6 +39,9 @@ class EngineConfig:
     query_title_weight: float = 0.75  # the query's title vector, added like the thread's
     lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
     pool_size: int = 100  # candidates taken from each retriever before fusion
+    # A query reads its first 128 word pieces (threads: the model's 256). Measured on both
+    # splits: no change on dev, +0.06 MAP on train; a long draft encodes ~1/3 faster (issue 9).
+    query_max_tokens: int = 128
     approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
 
     def signature(self) -> str:
@@ -133,7 +136,7 @@ class QueryEncoder:
         # encoder batches by length, so the title is not padded to the body), and a
         # single text when they coincide (a title-only draft).
         unique = list(dict.fromkeys(texts.values()))
-        encoded = dict(zip(unique, self.embedder.encode(unique)))
+        encoded = dict(zip(unique, self.embedder.encode(unique, self.config.query_max_tokens)))
         vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)
