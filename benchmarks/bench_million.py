@@ -9,10 +9,10 @@ Vectors: all-MiniLM-L6-v2 embeddings of the SemEval thread titles and bodies (or
 synthetic vectors: a random convex combination of two real vectors plus gaussian
 noise, renormalised (encoding a million real posts would take hours here). Written to --work as .npy (never into the repository) and reused.
 Queries: the SemEval query titles and bodies, *encoded inside the timed loop* by the
-forum's QueryEncoder; 100 neighbours per query (the engine's pool), one FAISS thread.
+forum's QueryEncoder with the shipped encoder (int8 ONNX, one thread); 100 neighbours per query (the engine's pool), one FAISS thread.
 
 Per size: base build time and file size (``search.basefiles.build_base``: exact up
-to LARGE_BASE, IVF-SQ8 above), a fresh process that maps the base as a worker does
+to LARGE_BASE, IVF-SQfp16 above), a fresh process that maps the base as a worker does
 (``read_base``) — seconds to its first keyword answer and first hybrid answer, its
 RSS and how much of it is the shared file mapping — query p50/p95 through the base vs
 exact flat search in the same run (speed-up), recall@10 against exact; then Tantivy
@@ -181,14 +181,14 @@ def child(folder: Path, work: Path, n: int) -> None:
     from search.ranking import EngineConfig, QueryEncoder
 
     faiss.omp_set_num_threads(1)
-    _one_torch_thread()
     out: dict = {}
     text_dir = work / f"fulltext-{n}"
     if text_dir.is_dir():
         reader = FullTextIndex(text_dir).reader()
         reader.search("best bank in doha for a car loan", POOL)
         out["keyword_s"] = time.perf_counter() - born
-    encoder = QueryEncoder(Embedder(), EngineConfig())
+    encoder = QueryEncoder(shipped_embedder(Embedder), EngineConfig())
+    _one_torch_thread()
     mapped, _ = read_base(folder, MODEL_TAG, encoder.embedder.dim)
     snapshot = VectorSnapshot.from_base(mapped)
     snapshot.search(encoder("Good bank", "Which is a good bank as per your experience in Doha"), POOL)
@@ -198,12 +198,18 @@ def child(folder: Path, work: Path, n: int) -> None:
     print(json.dumps(out))
 
 
+def shipped_embedder(embedder_class):
+    """The query encoder a worker runs by default (SEARCH_ENCODER=auto: int8 ONNX when it
+    exports, else torch) on one thread, as a worker that shares two cores with another."""
+    return embedder_class(backend="auto", threads=1)
+
+
 def _one_torch_thread() -> None:
     """One thread per query encoding, as a worker answering requests side by side (two
-    spinning intra-op threads on a loaded machine cost seconds per query)."""
-    import torch
-
-    torch.set_num_threads(1)
+    spinning intra-op threads on a loaded machine cost seconds per query). Only when torch
+    is loaded: with the ONNX encoder a worker never imports it (nor may its stand-in)."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def memory() -> dict:
@@ -346,12 +352,12 @@ def main() -> int:
     from search.ranking import EngineConfig, QueryEncoder
 
     faiss.omp_set_num_threads(1)
-    _one_torch_thread()
     queries, texts = eval_texts()
     queries = (queries * (args.queries // len(queries) + 1))[: args.queries]
     queries = [(title, body + " " * i) for i, (title, body) in enumerate(queries)]  # no cache hits
     real = real_vectors() if args.sources == "all" else thread_vectors()
-    encoder = QueryEncoder(Embedder(), EngineConfig())
+    encoder = QueryEncoder(shipped_embedder(Embedder), EngineConfig())
+    _one_torch_thread()
     vector, text = [], []
     for n in (int(s) for s in args.sizes.split(",")):
         if not args.skip_fulltext:

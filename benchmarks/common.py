@@ -51,13 +51,14 @@ class CachedEncoder:
                     _TABLES[self.path] = {key: data[key] for key in data.files}
         self.vectors: dict[str, np.ndarray] = _TABLES[self.path]
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Vectors for ``texts`` (n, dim), encoding only the ones not cached yet."""
-        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
+        """Vectors for ``texts`` (n, dim), encoding only the ones not cached yet (a text
+        cut to ``max_tokens`` word pieces is cached apart from the whole text)."""
+        keys = [_key(t, max_tokens) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self.vectors))
         if missing:
-            for text, vector in zip(missing, self.embedder.encode(missing)):
-                self.vectors[hashlib.sha256(text.encode()).hexdigest()] = vector
+            for text, vector in zip(missing, self.embedder.encode(missing, max_tokens)):
+                self.vectors[_key(text, max_tokens)] = vector
             self._save()
         if not texts:
             return np.zeros((0, self.embedder.dim), np.float32)
@@ -79,6 +80,11 @@ class CachedEmbedder:
         self.model_id = embedder.model_id
         self.dim = embedder.dim
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Vectors for ``texts``, encoded once ever per (model, text)."""
-        return self._cache.encode(list(texts))
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
+        """Vectors for ``texts``, encoded once ever per (model, text, window)."""
+        return self._cache.encode(list(texts), max_tokens)
+
+
+def _key(text: str, max_tokens: int | None) -> str:
+    """The cache key of a text's vector (the whole text: its digest, as cached before)."""
+    return hashlib.sha256((f"{max_tokens}\0{text}" if max_tokens else text).encode()).hexdigest()

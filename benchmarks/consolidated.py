@@ -50,9 +50,9 @@ class CachingEmbedder:
         self.cache = CachedEncoder(embedder)
         self.model_id, self.dim = embedder.model_id, embedder.dim
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
         """Vectors for texts, encoding only new ones."""
-        return self.cache.encode(list(texts))
+        return self.cache.encode(list(texts), max_tokens)
 
 
 def pools(engine: SearchEngine, dataset, size: int) -> dict[str, dict[str, float]]:

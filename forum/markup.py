@@ -1,4 +1,5 @@
 """Markdown rendering with a real parser and a real sanitiser; text that cannot fool a reader."""
+import functools
 import re
 import unicodedata
 
@@ -14,6 +15,8 @@ from markupsafe import Markup
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
     ["table", "strikethrough"]
 )
+
+RENDERED_KEPT = 4096  # posts whose HTML each process keeps (a few MB)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
@@ -58,7 +61,14 @@ _md.add_render_rule("image", _image)
 def render(text: str, remote_images: bool = False) -> Markup:
     """Markdown to safe HTML; links get rel="nofollow ugc noopener"; remote images are links
     unless ``remote_images``; bidirectional overrides are taken out."""
-    html = _md.render(text or "", {"remote_images": remote_images})
+    return Markup(_rendered(text or "", bool(remote_images)))
+
+
+# A thread page renders every post at every view (uncached for members): parsing and
+# sanitising were ~15 % of it. The result depends on the text and the flag alone.
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _rendered(text: str, remote_images: bool) -> str:
+    html = _md.render(text, {"remote_images": remote_images})
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -66,7 +76,7 @@ def render(text: str, remote_images: bool = False) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
-    return Markup(neutralise_bidi(clean))
+    return neutralise_bidi(clean)
 
 
 # C0 controls except tab, newline and carriage return; DEL; the C1 controls.

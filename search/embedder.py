@@ -195,11 +195,13 @@ class Embedder:
             return self._onnx.max_seq_length
         return int(self._model.max_seq_length)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
         """Embed texts.
 
         Args:
             texts: The strings to embed (may be empty).
+            max_tokens: Read at most this many word pieces of each text (special tokens
+                included), when fewer than the model's own limit; None: the model's limit.
 
         Returns:
             A C-contiguous float32 array of shape (len(texts), dim), rows L2-normalised.
@@ -210,15 +212,21 @@ class Embedder:
         # tokenizer raised TypeError on it (issue 12 fuzzing). Replace it like bad bytes.
         clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         if self._onnx is not None:
-            return self._onnx.encode(clean)  # onnxruntime sessions run concurrently
+            return self._onnx.encode(clean, max_tokens)  # onnxruntime sessions run concurrently
         with self._lock:
-            vectors = self._model.encode(
-                clean,
-                batch_size=self._batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            limit = self._model.max_seq_length
+            if max_tokens and max_tokens < limit:
+                self._model.max_seq_length = max_tokens  # under the lock: this call only
+            try:
+                vectors = self._model.encode(
+                    clean,
+                    batch_size=self._batch_size,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
+            finally:
+                self._model.max_seq_length = limit
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

@@ -286,7 +286,7 @@ def _manifest_matches(manifest: dict, model_id: str, dim: int) -> bool:
         and manifest.get("dim") == dim
         and isinstance(manifest.get("index_file"), str)
         and "/" not in manifest["index_file"]
-        and manifest.get("kind") in ("flat", "ivf", "ivf-sq8")
+        and manifest.get("kind") in ("flat", "ivf", "ivf-sq", "ivf-sq8")
     )
 
 

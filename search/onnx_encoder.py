@@ -26,6 +26,7 @@ import os
 import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -270,9 +271,13 @@ class OnnxEncoder:
         self.batch_size = batch_size
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 0) or len(self.encode(["dim"])[0])
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 vectors (len(texts), dim), thread-safe (no lock)."""
-        encodings = self.tokenizer.encode_batch(list(texts))
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
+        """L2-normalised float32 vectors (len(texts), dim), thread-safe (no lock).
+
+        ``max_tokens`` cuts each text to that many word pieces as the tokenizer's own
+        truncation would (the closing special token kept), when below the model's limit.
+        """
+        encodings = [_cut(e, max_tokens) for e in self.tokenizer.encode_batch(list(texts))]
         lengths = [len(e.ids) for e in encodings]
         batches = _batches(lengths, self.batch_size)
         if not batches:
@@ -296,6 +301,24 @@ class OnnxEncoder:
         for batch, vectors in zip(batches, results):
             out[batch] = vectors
         return out
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """The word-piece ids of a text cut shorter (all ``run`` reads of an encoding)."""
+
+    ids: list[int]
+
+
+def _cut(encoding, max_tokens: int | None):
+    """``encoding`` unchanged, or its first ``max_tokens`` ids ending in its closing special
+    token (e.g. [CLS] w1 .. w126 [SEP]), as truncation at ``max_tokens`` would give."""
+    ids = encoding.ids
+    if not max_tokens or len(ids) <= max_tokens:
+        return encoding
+    closing = encoding.special_tokens_mask[-1] == 1
+    keep = ids[: max_tokens - 1] + ids[-1:] if closing else ids[:max_tokens]
+    return _Cut(keep)
 
 
 def _session(ort, path: Path, threads: int):

@@ -21,6 +21,7 @@ import numpy as np
 from search import fusion, titles
 from search.embedder import Embedder
 from search.text import RECIPE_VERSION, query_texts
+from search.threads import in_this_thread
 
 MODES = ("dense", "lexical", "hybrid")
 QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
@@ -38,6 +39,9 @@ class EngineConfig:
     query_title_weight: float = 0.75  # the query's title vector, added like the thread's
     lexical_weight: float = 0.15  # share of the z-scored BM25 score in hybrid mode
     pool_size: int = 100  # candidates taken from each retriever before fusion
+    # A query reads its first 128 word pieces (threads: the model's 256). Measured on both
+    # splits: no change on dev, +0.06 MAP on train; a long draft encodes ~1/3 faster (issue 9).
+    query_max_tokens: int = 128
     approx_threshold: int = 20_000  # VectorIndex switches to IVF above this
 
     def signature(self) -> str:
@@ -132,7 +136,7 @@ class QueryEncoder:
         # encoder batches by length, so the title is not padded to the body), and a
         # single text when they coincide (a title-only draft).
         unique = list(dict.fromkeys(texts.values()))
-        encoded = dict(zip(unique, self.embedder.encode(unique)))
+        encoded = dict(zip(unique, self.embedder.encode(unique, self.config.query_max_tokens)))
         vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)
@@ -223,6 +227,7 @@ class EngineView:
         depth = max(k, self.config.pool_size)
         pool: dict[int, None] = {}
         if qvec is not None:
+            in_this_thread()  # a request thread: FAISS on this process's share of the cores
             ids, _ = self.dense.search(qvec, depth)[0]
             pool.update(dict.fromkeys(ids.tolist()))
         if mode != "dense":

@@ -129,11 +129,17 @@ class VectorSnapshot:
         Returns:
             ``{id: score}``.
         """
-        present = [int(i) for i in ids if i in self]
-        if not present:
+        present = self._live(_ids(list(ids)))
+        if not len(present):
             return {}
         scores = self.vectors(present) @ _matrix(query, self.dim)[0]
-        return dict(zip(present, scores.astype(float).tolist()))
+        return dict(zip(present.tolist(), scores.astype(float).tolist()))
+
+    def _live(self, ids: np.ndarray) -> np.ndarray:
+        """The ids that have a live vector, in their order (vectorised ``in``: a query's pool)."""
+        in_delta = np.fromiter((int(i) in self._delta_pos for i in ids), bool, len(ids))
+        live = in_delta | (_members(self.base_ids, ids) & ~_members(self.hidden, ids))
+        return ids[live]
 
     def vectors(self, ids: Iterable[int]) -> np.ndarray:
         """The live vectors of ``ids`` (all must be live), shape (n, dim)."""
@@ -152,7 +158,7 @@ class VectorSnapshot:
         """Whether the live vector of each id is ``expected`` (one row per id, all live).
 
         Exact rows (delta, flat base) must agree within 1e-4 per dimension. A quantised
-        base holds 8-bit approximations: there ``expected`` is encoded and decoded with
+        base holds fp16 (or, in older files, 8-bit) approximations: there ``expected`` is encoded and decoded with
         the base's own quantiser, which gives back the stored row exactly when the
         vector has not changed.
         """
@@ -278,6 +284,10 @@ def write_base(directory: str | os.PathLike, index: faiss.Index, fields: dict) -
     return manifest
 
 
+# Manifests written by earlier versions name the same layout differently.
+OLD_KINDS = {"ivf-sq8": "ivf-sq"}
+
+
 def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim: int) -> tuple[faiss.Index, dict] | None:
     """Open the base that ``base.json`` names, memory-mapped when FAISS can, if it verifies.
 
@@ -300,11 +310,12 @@ def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim
             return None
         # Memory-mapped: worker processes on one machine share the pages. IO_FLAG_MMAP maps
         # IVF lists in place (read-only OnDiskInvertedLists); flat codes use MMAP_IFC.
-        flags = faiss.IO_FLAG_MMAP if manifest["kind"] == "ivf-sq8" else faiss.IO_FLAG_MMAP_IFC
+        kind = OLD_KINDS.get(manifest["kind"], manifest["kind"])
+        flags = faiss.IO_FLAG_MMAP if kind == "ivf-sq" else faiss.IO_FLAG_MMAP_IFC
         index = faiss.read_index(str(path), flags | faiss.IO_FLAG_READ_ONLY)
     except (OSError, RuntimeError):
         return None
-    if (_kind(index) != manifest["kind"] or index.d != expected_dim
+    if (_kind(index) != kind or index.d != expected_dim
             or index.ntotal != manifest.get("count")):
         return None
     if isinstance(index, faiss.IndexIVF):
@@ -316,7 +327,7 @@ def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim
 def _kind(index: faiss.Index) -> str:
     """The manifest's name for a base's layout."""
     if isinstance(index, faiss.IndexIVFScalarQuantizer):
-        return "ivf-sq8"
+        return "ivf-sq"  # fp16 codes (8-bit in bases written before; the codec is in the file)
     return "ivf" if isinstance(index, faiss.IndexIVF) else "flat"
 
 
@@ -345,6 +356,14 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _members(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Whether each of ``ids`` is in ``sorted_ids`` (binary search, no copy of the big array)."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return sorted_ids[pos] == ids
 
 
 def _member(sorted_ids: np.ndarray, doc_id) -> bool:

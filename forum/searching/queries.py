@@ -190,9 +190,11 @@ class CategoryRef:
 
 @dataclass(frozen=True)
 class OpeningRef:
-    """The start of a result's opening post (enough for a snippet)."""
+    """The start of a result's opening post (enough for a snippet) and whether it shows."""
 
     body: str
+    is_hidden: bool = False
+    is_deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,20 +224,17 @@ def load_rows(ranked: list[Ranked]) -> list[SimilarHit]:
     for start in range(0, len(ids), IN_CHUNK):
         stmt = (select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.country,
                        Thread.external_id, Thread.reply_count, Thread.created_at, Category.name,
-                       Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE))
+                       Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE),
+                       opening.is_hidden, opening.deleted_at)
                 .join(Category, Category.id == Thread.category_id)
                 .outerjoin(opening, (opening.thread_id == Thread.id) & opening.is_opening.is_(True))
                 .where(Thread.id.in_(ids[start:start + IN_CHUNK])))
         for r in db.session.execute(stmt):
             rows[r[0]] = ResultRow(*r[:8], CategoryRef(r[8], r[9]), bool(r[10]),
-                                   OpeningRef(r[11]) if r[11] is not None else None)
+                                   OpeningRef(r[11], bool(r[12]), r[13] is not None)
+                                   if r[11] is not None else None)
     return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
             for r in ranked if r.hit.thread_id in rows]
-
-
-def visible_in_order(user, hits, category_id=None, filters: SearchFilters | None = None):
-    """Keep the hits this user may see, in rank order, with their Thread rows preloaded."""
-    return load_hits(visible_ranked(user, hits, category_id=category_id, filters=filters))
 
 
 def _preloaded(stmt):

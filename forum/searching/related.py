@@ -5,7 +5,7 @@ as a question with that title and body would be, so the list is (all but) the on
 the thread would give (the stored text also carries the tags); a thread not embedded yet falls back to its vector in the index, or
 to keywords. The ranking is kept per process for the current index state; permission
 filtering runs per user on every call, through the same query as every other result
-(queries.visible_in_order).
+(queries.visible_ranked, then the result lines as columns: queries.load_rows).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Callable
 from search.ranking import query_vector
 
 from ..extensions import db
-from .queries import SimilarHit, enabled, service, visible_in_order
+from .queries import SimilarHit, enabled, load_rows, service, visible_ranked
 from .worker import stored_vectors
 
 CACHE_SIZE = 1024  # rankings of recently viewed threads, per process
@@ -49,7 +49,7 @@ def related_threads(user, thread_id: int, words: Callable[[], str], limit: int =
     k = max(limit * 4, 20)
     while True:
         hits = [h for h in _ranking(thread_id, words, k + 1) if h.thread_id != thread_id]
-        found = visible_in_order(user, hits)
+        found = load_rows(visible_ranked(user, hits))  # result lines as columns, no ORM rows
         if len(found) >= limit or len(hits) < k or k >= MAX_CANDIDATES:
             return found[:limit]
         k = min(k * 4, MAX_CANDIDATES)

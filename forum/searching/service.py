@@ -289,7 +289,7 @@ class SearchService:
 
     def _write_base(self, snapshot: VectorSnapshot, seq: int) -> VectorSnapshot:
         """Fold the delta into a new base file and map it (keeper only)."""
-        # Exact below SEARCH_LARGE_BASE vectors, IVF-SQ8 above (mapped by every worker).
+        # Exact below SEARCH_LARGE_BASE vectors, IVF-SQfp16 above (mapped by every worker).
         base = compact(snapshot, self.large_base, self._stored_vectors_of(snapshot))
         manifest = self.keeper.write_base(base, {
             "model_id": self.index_model_id(self.embedder), "seq": seq})

@@ -132,7 +132,7 @@ def _check_vectors(report, dense, stored, config) -> None:
     if not ids:
         return
     want = np.stack([thread_vector({n: v for n, (_, v) in stored[t].items()}, config) for t in ids])
-    # A quantised (IVF-SQ8) base holds approximations: the snapshot knows how close is equal.
+    # A quantised (IVF-SQfp16) base holds approximations: the snapshot knows how close is equal.
     same = (dense.matches(ids, want) if hasattr(dense, "matches")
             else np.isclose(dense.vectors(ids), want, atol=1e-4).all(axis=1))
     report.add("stale", [t for t, ok in zip(ids, same) if not ok], "vector differs from the stored embeddings")

@@ -122,3 +122,18 @@ def test_snippet_is_plain_and_cut_at_a_word():
     text = "**Pooled** funds " + "word " * 100
     short = snippet(text, 40)
     assert "*" not in short and short.endswith("…") and len(short) <= 41
+
+
+def test_rendering_is_kept_per_text_and_image_setting():
+    """Posts are rendered once per process (thread pages render every post at every view);
+    the remote-images setting is part of what is kept, so turning it on shows the images."""
+    from forum.markup import _rendered
+
+    text = "See ![the tank](https://example.org/tank.png) and **this** one."
+    as_link = render(text)
+    hits = _rendered.cache_info().hits
+    again = render(text)
+    assert _rendered.cache_info().hits == hits + 1
+    assert as_link == again and "<img" not in as_link and "Image: the tank" in as_link
+    assert '<img src="https://example.org/tank.png"' in render(text, remote_images=True)
+    assert "<img" not in render(text + " ")  # another text is rendered, not looked up

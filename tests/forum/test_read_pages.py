@@ -291,3 +291,26 @@ def test_writes_move_the_generation_and_reads_do_not(app, client, auth, forum):
         db.session.rollback()
         db.session.commit()
     assert generation(app) == before + 1
+
+
+def test_related_threads_are_read_as_columns(world):
+    """A thread page builds one Thread object, its own: the related list's lines (title,
+    category, snippet, evidence) are read as columns, as the API's are (issue 9)."""
+    from sqlalchemy import event
+
+    with world.app_context():
+        thread_id = db.session.scalar(select(Thread.id).where(Thread.title == GCF_TITLE))
+    loaded = []
+
+    def count(target, context):
+        loaded.append(target.id)
+
+    event.listen(Thread, "load", count)
+    try:
+        html = world.test_client().get(f"/threads/{thread_id}").get_data(as_text=True)
+    finally:
+        event.remove(Thread, "load", count)
+    related = html.split('class="related"', 1)[1]
+    assert GCF_EXPERIENCE.split(":")[0][:30] in related.replace("&#39;", "'")
+    assert related.count('class="suggestion"') >= 2 and 'class="snippet"' in related
+    assert loaded == [thread_id]

@@ -1,4 +1,4 @@
-"""Issue 9 through the service: above SEARCH_LARGE_BASE the keeper writes an IVF-SQ8 base that
+"""Issue 9 through the service: above SEARCH_LARGE_BASE the keeper writes an IVF-SQfp16 base that
 a restarted process maps, verification accepts its quantised vectors, and changes fold in."""
 import json
 
@@ -33,7 +33,7 @@ def test_a_large_base_is_quantised_mapped_verified_and_folded(tmp_path, monkeypa
                             f"Notes on {TOPICS[n % len(TOPICS)]}, case {n}.")
         service.settle()
         service.publish_base()
-        assert base_manifest(tmp_path)["kind"] == "ivf-sq8"
+        assert base_manifest(tmp_path)["kind"] == "ivf-sq"
         service.stop()
         db.session.remove()
         db.engine.dispose()
@@ -47,7 +47,7 @@ def test_a_large_base_is_quantised_mapped_verified_and_folded(tmp_path, monkeypa
                              "Hives and honey prices.")
         services.edit_post(thread.opening_post.author, thread.opening_post, "Hives, wax and honey prices.")
         service.publish_base()  # folds the delta into a new quantised base
-        assert base_manifest(tmp_path)["kind"] == "ivf-sq8" and base_manifest(tmp_path)["count"] == 61
+        assert base_manifest(tmp_path)["kind"] == "ivf-sq" and base_manifest(tmp_path)["count"] == 61
         assert titles("honey from our hives")[0] == "Beekeeping cooperative"
         assert verify(service).ids == set()
         service.stop()

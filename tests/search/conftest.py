@@ -27,8 +27,8 @@ class FakeEmbedder:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Hash each lower-cased word into a dimension; L2-normalise."""
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
+        """Hash each lower-cased word into a dimension; L2-normalise (every word: no window)."""
         self.calls.append(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -1,4 +1,4 @@
-"""Large vector bases (issue 9): IVF-SQ8 recall, memory-mapped sharing, damage, folding."""
+"""Large vector bases (issue 9): IVF-SQfp16 recall, memory-mapped sharing, damage, folding."""
 
 from __future__ import annotations
 
@@ -50,24 +50,25 @@ def lookup(ids: np.ndarray, vectors: np.ndarray):
 
 
 def small_ivf(tmp_path, n: int = 4000) -> tuple[np.ndarray, np.ndarray, dict]:
-    """An IVF-SQ8 base of ``n`` unit vectors (ids 10..) written to ``tmp_path``."""
+    """An IVF-SQfp16 base of ``n`` unit vectors (ids 10..) written to ``tmp_path``."""
     vectors, ids = unit(n), np.arange(10, 10 + n, dtype=np.int64)
     base = build_base(ids, lookup(ids, vectors), DIM, large=1000)
     return ids, vectors, write_base(tmp_path, base, {"model_id": "m"})
 
 
 @pytest.mark.slow
-def test_ivf_sq8_recall_at_10_against_exact(tmp_path):
-    """60k mixtures of 384-d topic vectors through a mapped IVF-SQ8 base: recall@10 >= 0.98."""
+def test_ivf_recall_at_10_against_exact(tmp_path):
+    """60k mixtures of 384-d topic vectors through a mapped IVF-SQfp16 base: recall@10 >= 0.98."""
     sources = topics(20_000, 384, seed=3)
     data = mixtures(60_000, 384, seed=4, sources=sources)
     queries = mixtures(200, 384, seed=5, sources=sources)  # new points, same sources
     ids = np.arange(1, 60_001, dtype=np.int64)
     base = build_base(ids, lambda chunk: data[chunk - 1], 384, large=50_000)
     assert isinstance(base, faiss.IndexIVFScalarQuantizer)
+    assert base.sq.qtype == faiss.ScalarQuantizer.QT_fp16  # 8-bit codes capped 1M at 0.980
     write_base(tmp_path, base, {"model_id": "m"})
     mapped, manifest = read_base(tmp_path, "m", 384)
-    assert manifest["kind"] == "ivf-sq8"
+    assert manifest["kind"] == "ivf-sq"
     exact = faiss.IndexFlatIP(384)
     exact.add(data)
     _, truth = exact.search(queries, 10)
@@ -167,3 +168,20 @@ def test_quantised_vectors_still_match_their_embeddings(tmp_path):
     assert snap.matches(ids[:20], vectors[:20]).all()                          # …that still match
     edited = vectors[:20] + 0.05 * unit(20, seed=3)
     assert not snap.matches(ids[:20], edited / np.linalg.norm(edited, axis=1, keepdims=True)).any()
+
+
+def test_a_base_written_with_8_bit_codes_by_an_earlier_version_still_opens(tmp_path):
+    """Upgrading keeps the mapped base (a 1M rebuild would load every vector in every worker)."""
+    ids, vectors, _ = small_ivf(tmp_path, 2_000)
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(DIM), DIM, 8,
+                                        faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    old.train(vectors)
+    old.set_direct_map_type(faiss.DirectMap.Hashtable)
+    old.add_with_ids(vectors, ids)
+    manifest = write_base(tmp_path, old, {"model_id": "m"})
+    manifest["kind"] = "ivf-sq8"  # as written before fp16 codes
+    (tmp_path / "base.json").write_text(json.dumps(manifest))
+    mapped, _ = read_base(tmp_path, "m", DIM)
+    assert mapped.ntotal == 2_000 and mapped.sq.qtype == faiss.ScalarQuantizer.QT_8bit
+    folded = fold(mapped, np.zeros(0, np.int64), np.array([1], np.int64), vectors[:1])
+    assert folded.sq.qtype == faiss.ScalarQuantizer.QT_8bit and folded.ntotal == 2_001

@@ -165,3 +165,37 @@ def test_apply_threads_holds_faiss_and_torch(onnx_embedder):
 
 def test_the_model_folder_is_the_bundled_one():
     assert (default_model_path() / "tokenizer.json").is_file()
+
+
+WORDS = ("water school visa permit office team fund report budget health village market "
+         "teacher nurse road bridge rain tank farm seed").split()
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_a_window_reads_the_first_word_pieces_only(backend, onnx_embedder, embedder):
+    """``max_tokens`` cuts a text as the tokenizer's truncation would: a 200-word text read
+    through a 32-piece window is the vector of its first 30 words (plus [CLS] and [SEP])."""
+    model = onnx_embedder if backend == "onnx" else embedder
+    long_text = " ".join(WORDS[(i * 7) % len(WORDS)] for i in range(200))  # one piece per word
+    first = " ".join(long_text.split()[:30])
+    windowed, whole, prefix = model.encode([long_text], 32)[0], model.encode([long_text])[0], \
+        model.encode([first])[0]
+    assert float(windowed @ prefix) > 0.9999
+    assert float(whole @ prefix) < 0.99  # without the window the rest of the text counts
+    short = model.encode([SENTENCES[0]], 32)[0]  # shorter than the window: untouched
+    assert float(short @ model.encode([SENTENCES[0]])[0]) > 0.9999
+
+
+def test_queries_read_their_window_and_threads_the_whole_model_limit(onnx_embedder):
+    """The engine's queries are cut at EngineConfig.query_max_tokens (measured: no quality
+    change, a long draft encodes faster); thread texts keep the model's 256."""
+    from search.ranking import EngineConfig, QueryEncoder
+
+    long_body = " ".join(WORDS[(i * 3) % len(WORDS)] for i in range(300))
+    config = EngineConfig()
+    assert config.query_max_tokens == 128
+    cut = QueryEncoder(onnx_embedder, config)("", long_body)
+    whole = QueryEncoder(onnx_embedder, EngineConfig(query_max_tokens=512))("", long_body)
+    first = " ".join(long_body.split()[:126])
+    assert float(cut @ QueryEncoder(onnx_embedder, config)("", first)) > 0.9999
+    assert float(cut @ whole) < 0.999

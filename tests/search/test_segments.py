@@ -43,12 +43,14 @@ def test_changes_on_a_base_match_exact_search():
         truth.update(ups)
         for g in gone:
             truth.pop(g, None)
+    removed = sorted(set(range(1000, 1200)) - set(truth))  # hidden in the base
+    assert removed
     assert len(snap) == len(truth) and snap.ids() == sorted(truth)
     for query in unit(10, DIM, seed=9):
         ids, scores = snap.search(query, 10)[0]
         assert ids.tolist() == exact(truth, query, 10)
         assert np.allclose(scores, [truth[i] @ query for i in ids.tolist()], atol=1e-5)
-        some = list(truth)[:20] + [424242]
+        some = list(truth)[:20] + [424242] + removed  # unknown and removed ids: no score
         assert snap.score(query, some) == pytest.approx({i: float(truth[i] @ query) for i in some[:20]}, abs=1e-5)
     compact = snap.compacted(flat)
     assert compact.pending == 0 and compact.ids() == sorted(truth)
