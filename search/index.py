@@ -28,6 +28,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from search.threads import in_this_thread
+
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 APPROX_THRESHOLD = 20_000
@@ -117,6 +119,7 @@ class VectorIndex:
             FAISS's -1 padding removed.
         """
         matrix = _as_matrix(queries, self.dim)
+        in_this_thread()  # FAISS on this process's share of the cores, in any thread
         with self._lock:
             k = min(k, len(self._ids))
             if k <= 0:

@@ -21,7 +21,6 @@ import numpy as np
 from search import fusion, titles
 from search.embedder import Embedder
 from search.text import RECIPE_VERSION, query_texts
-from search.threads import in_this_thread
 
 MODES = ("dense", "lexical", "hybrid")
 QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
@@ -227,7 +226,6 @@ class EngineView:
         depth = max(k, self.config.pool_size)
         pool: dict[int, None] = {}
         if qvec is not None:
-            in_this_thread()  # a request thread: FAISS on this process's share of the cores
             ids, _ = self.dense.search(qvec, depth)[0]
             pool.update(dict.fromkeys(ids.tolist()))
         if mode != "dense":

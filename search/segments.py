@@ -13,7 +13,6 @@ segments and merges, in two levels).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -23,7 +22,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from search.embedder import file_sha256
 from search.index import SCHEMA_VERSION, _atomic_write, _manifest_matches, _read_manifest
+from search.threads import in_this_thread
 
 
 class VectorSnapshot:
@@ -98,6 +99,7 @@ class VectorSnapshot:
         Returns:
             One ``(ids int64, scores float32)`` pair per query, best first.
         """
+        in_this_thread()  # a request thread: FAISS on this process's share of the cores
         return [self._search_one(q, k) for q in _matrix(queries, self.dim)]
 
     def _search_one(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -270,7 +272,7 @@ def write_base(directory: str | os.PathLike, index: faiss.Index, fields: dict) -
     tmp = directory / f".{filename}.tmp"
     try:
         faiss.write_index(index, str(tmp))
-        checksum = _file_sha256(tmp)
+        checksum = file_sha256(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, directory / filename)
@@ -306,7 +308,7 @@ def read_base(directory: str | os.PathLike, expected_model_id: str, expected_dim
         return None
     path = directory / str(manifest["index_file"])
     try:
-        if _file_sha256(path) != manifest.get("index_sha256"):
+        if file_sha256(path) != manifest.get("index_sha256"):
             return None
         # Memory-mapped: worker processes on one machine share the pages. IO_FLAG_MMAP maps
         # IVF lists in place (read-only OnDiskInvertedLists); flat codes use MMAP_IFC.
@@ -348,14 +350,6 @@ def remove_old_bases(directory: str | os.PathLike, keep: str, older_than: float)
         except FileNotFoundError:
             continue
     return removed
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _members(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
