@@ -176,7 +176,6 @@ def fresh_process(folder: Path, work: Path, n: int) -> dict:
 def child(folder: Path, work: Path, n: int) -> None:
     """The worker stand-in: keyword answer first, then the model and the mapped base."""
     born = time.perf_counter()
-    from search.embedder import Embedder
     from search.fulltext import FullTextIndex
     from search.ranking import EngineConfig, QueryEncoder
 
@@ -187,7 +186,7 @@ def child(folder: Path, work: Path, n: int) -> None:
         reader = FullTextIndex(text_dir).reader()
         reader.search("best bank in doha for a car loan", POOL)
         out["keyword_s"] = time.perf_counter() - born
-    encoder = QueryEncoder(shipped_embedder(Embedder), EngineConfig())
+    encoder = QueryEncoder(shipped_embedder(), EngineConfig())
     _one_torch_thread()
     mapped, _ = read_base(folder, MODEL_TAG, encoder.embedder.dim)
     snapshot = VectorSnapshot.from_base(mapped)
@@ -198,10 +197,12 @@ def child(folder: Path, work: Path, n: int) -> None:
     print(json.dumps(out))
 
 
-def shipped_embedder(embedder_class):
+def shipped_embedder():
     """The query encoder a worker runs by default (SEARCH_ENCODER=auto: int8 ONNX when it
     exports, else torch) on one thread, as a worker that shares two cores with another."""
-    return embedder_class(backend="auto", threads=1)
+    from search.embedder import Embedder
+
+    return Embedder(backend="auto", threads=1)
 
 
 def _one_torch_thread() -> None:
@@ -348,7 +349,6 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     if REPO in work.resolve().parents:
         raise SystemExit("--work must be outside the repository (generated files are never committed)")
-    from search.embedder import Embedder
     from search.ranking import EngineConfig, QueryEncoder
 
     faiss.omp_set_num_threads(1)
@@ -356,7 +356,7 @@ def main() -> int:
     queries = (queries * (args.queries // len(queries) + 1))[: args.queries]
     queries = [(title, body + " " * i) for i, (title, body) in enumerate(queries)]  # no cache hits
     real = real_vectors() if args.sources == "all" else thread_vectors()
-    encoder = QueryEncoder(shipped_embedder(Embedder), EngineConfig())
+    encoder = QueryEncoder(shipped_embedder(), EngineConfig())
     _one_torch_thread()
     vector, text = [], []
     for n in (int(s) for s in args.sizes.split(",")):

@@ -157,6 +157,7 @@ def bench_start() -> None:
             if answer["mode"] == "hybrid":
                 hybrid = now
             time.sleep(0.02)
+    found = found or (float("nan"), "none")  # no answer with results before hybrid
     print(f"first answer {first[0]:.2f} s after start ({first[1]}, {first[2]} results); "
           f"first results after {found[0]:.2f} s ({found[1]}); hybrid after {hybrid:.2f} s")
     print(f"RESULT start_first_answer_s={first[0]:.2f} (target <= 2) "
