@@ -16,7 +16,10 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}
     ["table", "strikethrough"]
 )
 
-RENDERED_KEPT = 4096  # posts whose HTML each process keeps (a few MB)
+RENDERED_KEPT = 4096  # posts whose HTML each process keeps
+# Only posts up to this long are kept (bodies may be 50,000 characters: 4,096 of those would
+# hold gigabytes); a longer post is rendered at each view.
+RENDERED_KEPT_CHARS = 4000
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
@@ -61,13 +64,13 @@ _md.add_render_rule("image", _image)
 def render(text: str, remote_images: bool = False) -> Markup:
     """Markdown to safe HTML; links get rel="nofollow ugc noopener"; remote images are links
     unless ``remote_images``; bidirectional overrides are taken out."""
-    return Markup(_rendered(text or "", bool(remote_images)))
+    text = text or ""
+    if len(text) > RENDERED_KEPT_CHARS:
+        return Markup(_html(text, bool(remote_images)))
+    return Markup(_rendered(text, bool(remote_images)))
 
 
-# A thread page renders every post at every view (uncached for members): parsing and
-# sanitising were ~15 % of it. The result depends on the text and the flag alone.
-@functools.lru_cache(maxsize=RENDERED_KEPT)
-def _rendered(text: str, remote_images: bool) -> str:
+def _html(text: str, remote_images: bool) -> str:
     html = _md.render(text, {"remote_images": remote_images})
     clean = nh3.clean(
         html,
@@ -77,6 +80,11 @@ def _rendered(text: str, remote_images: bool) -> str:
         link_rel="nofollow ugc noopener",
     )
     return neutralise_bidi(clean)
+
+
+# A thread page renders every post at every view (uncached for members): parsing and
+# sanitising were ~15 % of it. The result depends on the text and the flag alone.
+_rendered = functools.lru_cache(maxsize=RENDERED_KEPT)(_html)
 
 
 # C0 controls except tab, newline and carriage return; DEL; the C1 controls.

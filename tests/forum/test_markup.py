@@ -137,3 +137,7 @@ def test_rendering_is_kept_per_text_and_image_setting():
     assert as_link == again and "<img" not in as_link and "Image: the tank" in as_link
     assert '<img src="https://example.org/tank.png"' in render(text, remote_images=True)
     assert "<img" not in render(text + " ")  # another text is rendered, not looked up
+    kept = _rendered.cache_info().currsize
+    long_post = "A long post. " * 400  # 5,200 characters: rendered, never kept
+    assert render(long_post) == render(long_post) and "A long post." in render(long_post)
+    assert _rendered.cache_info().currsize == kept
