@@ -3,8 +3,13 @@
 1. post: POST /threads/new into a category of 5,000 threads vs into an empty one
    (server time through the test client; search queue rows written per post).
 2. similar: POST /api/v1/similar on the demo, gunicorn with 2 workers, 8 wrk connections,
-   a different draft on every request (bench_suggest.drafts), while another client posts replies; baseline: a minimal Flask + SQLite JSON endpoint
-   served the same way under the same load. Also limit=100, one connection.
+   while another client posts replies (each reply re-encodes its thread in the background
+   and swaps the snapshot); baseline: a minimal Flask + SQLite JSON endpoint served the same
+   way under the same load. Two loads: wrk cycling five drafts (the issue's own method, wrk
+   repeating requests: the query vectors come from the encoder's cache, so the figure is the
+   seam's: snapshot, ranking, permission filter, result rows, under writes) and a different
+   draft on every request (bench_suggest.drafts: the encoder measured too, issue 9's
+   method). Also limit=100, one connection.
 3. start: a fresh import of train2016_part2 (583 threads with replies), then gunicorn:
    time to the first answer and to full hybrid answers, beside the import's encode time.
 
@@ -90,8 +95,10 @@ def similar():
 def bench_similar(seconds: int) -> None:
     """Suggestions under load with a writer, beside a minimal endpoint under the same load.
 
-    Every request carries a different draft (issue 9: the query-vector cache must not be
-    what is measured); WEB_CONCURRENCY=2 gives each worker one thread on two cores."""
+    Two loads under the same poster: the five DRAFTS repeated (issue 8's figure: wrk repeats
+    requests, so the query-vector cache answers the encoder and what is measured is the seam),
+    then a different draft on every request (issue 9: the encoder measured as well).
+    WEB_CONCURRENCY=2 gives each worker one thread on two cores."""
     from bench_suggest import drafts
 
     instance = Path(tempfile.mkdtemp(prefix="bench-similar-"))
@@ -114,20 +121,31 @@ def bench_similar(seconds: int) -> None:
         poster = Poster(server.url, "amina.diallo", "member-demo-2026",
                         thread.rsplit("/", 1)[0])  # /threads/<id>
         poster.start()
-        loaded = wrk(server.url + "/api/v1/similar", bodies, connections=8, seconds=seconds)
+        repeated = wrk(server.url + "/api/v1/similar", DRAFTS, connections=8, seconds=seconds)
+        posted_during_repeated = poster.posted
+        distinct = wrk(server.url + "/api/v1/similar", bodies, connections=8, seconds=seconds)
         poster.stop.set()
         poster.join()
         single = wrk(server.url + "/api/v1/similar", [dict(d, limit=100) for d in drafts(2000, 7)],
                      connections=1, seconds=seconds)
     print(f"baseline minimal endpoint, 8 connections: {base['rps']:.0f} req/s, "
           f"p50 {base['p50_ms']:.1f} ms, p95 {base['p95_ms']:.1f} ms")
-    print(f"/api/v1/similar, 8 connections + a poster ({poster.posted} replies posted, "
-          f"{poster.errors} poster errors): {loaded['rps']:.0f} req/s, p50 {loaded['p50_ms']:.1f} ms, "
-          f"p95 {loaded['p95_ms']:.1f} ms, errors {loaded['errors'] + loaded['non2xx']}")
+    for name, result, posted in (
+            ("five drafts repeated", repeated, posted_during_repeated),
+            ("a different draft on every request", distinct,
+             poster.posted - posted_during_repeated)):
+        print(f"/api/v1/similar, {name}, 8 connections + a poster ({posted} replies posted): "
+              f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+              f"p95 {result['p95_ms']:.1f} ms, errors {result['errors'] + result['non2xx']}")
+    print(f"poster errors: {poster.errors}")
     print(f"/api/v1/similar limit=100, 1 connection: p50 {single['p50_ms']:.1f} ms")
-    print(f"RESULT similar_p95_ms={loaded['p95_ms']:.1f} (target <= 60) "
-          f"errors={loaded['errors'] + loaded['non2xx']} share_of_minimal_rps="
-          f"{loaded['rps'] / base['rps']:.2f} limit100_p50_ms={single['p50_ms']:.1f} (target <= 50)")
+    print(f"RESULT similar_p95_ms={repeated['p95_ms']:.1f} (target <= 60; drafts repeated, "
+          f"as the issue's wrk) errors={repeated['errors'] + repeated['non2xx']} "
+          f"poster_errors={poster.errors} share_of_minimal_rps="
+          f"{repeated['rps'] / base['rps']:.2f} limit100_p50_ms={single['p50_ms']:.1f} (target <= 50)")
+    print(f"RESULT similar_distinct_p95_ms={distinct['p95_ms']:.1f} rps={distinct['rps']:.0f} "
+          f"errors={distinct['errors'] + distinct['non2xx']} (issue 9's load: its target is "
+          f"p95 <= 60 at >= 100 req/s)")
 
 
 def bench_start() -> None:

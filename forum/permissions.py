@@ -4,8 +4,11 @@ Security note: every channel that shows a thread (lists, thread page, similar an
 related threads, search, API) must go through these functions, so a restricted
 category can never leak through a side door.
 """
+import threading
+from collections import OrderedDict
+
 from flask_login import AnonymousUserMixin
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, false, or_, select, true
 
 from .domain import NotAllowed
 from .models import Category, Post, Thread
@@ -70,8 +73,36 @@ def thread_clause(user):
 
 def visible_threads(user):
     """A select() of Thread joined to Category, restricted to what this user may see."""
-    from sqlalchemy import select
     return select(Thread).join(Thread.category).where(thread_clause(user))
+
+
+# Statements built from a user's visibility, kept per visibility key: building a select with
+# its permission clause costs more Python than running it (suggestions build three per
+# request). A statement is immutable, so one object serves every thread of the process.
+PREPARED_MAX = 512
+_prepared: OrderedDict = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def prepared(user, name: str, build):
+    """``build(user)``, made once per (name, visibility key) and reused.
+
+    The statement may depend on the user only through what ``visibility_key`` captures (the
+    clauses above); everything else that varies must be a bind parameter (e.g. an expanding
+    ``bindparam("ids")``), passed when the statement is executed.
+    """
+    key = (name, visibility_key(user))
+    with _prepared_lock:
+        stmt = _prepared.get(key)
+        if stmt is not None:
+            _prepared.move_to_end(key)
+            return stmt
+    stmt = build(user)
+    with _prepared_lock:
+        _prepared[key] = stmt
+        while len(_prepared) > PREPARED_MAX:
+            _prepared.popitem(last=False)
+    return stmt
 
 
 def can_view_thread(user, thread) -> bool:

@@ -7,7 +7,7 @@ never counts a restricted thread's adaptations, and a hidden thread shows no evi
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import permissions
 from ..extensions import db
@@ -88,23 +88,17 @@ def thread_evidence(viewer, thread_ids: Iterable[int]) -> dict[int, Evidence]:
     ids = list(set(thread_ids))
     if not ids:
         return {}
-    visible = list(db.session.scalars(permissions.visible_threads(viewer)
-                                      .with_only_columns(Thread.id).where(Thread.id.in_(ids))))
+    visible = list(db.session.scalars(permissions.prepared(viewer, "evidence", _visible_ids),
+                                      {"ids": ids}))
     found = {tid: Evidence() for tid in visible}
     if not found:
         return {}
-    rows = db.session.execute(
-        select(ExperienceDetails.thread_id, ExperienceDetails.outcome, ExperienceDetails.period,
-               ExperienceDetails.start_year, ExperienceDetails.end_year, Thread.country)
-        .join(Thread, Thread.id == ExperienceDetails.thread_id)
-        .where(ExperienceDetails.thread_id.in_(visible)))
-    for tid, outcome, period, start, end, country in rows:
+    for tid, outcome, period, start, end, country in db.session.execute(_EXPERIENCES,
+                                                                         {"ids": visible}):
         ev = found[tid]
         ev.outcome, ev.country, ev.years = outcome, country, year_span(start, end, period)
     countries: dict[int, set] = {}
-    for tid, country, outcome in db.session.execute(
-            select(Adaptation.thread_id, Adaptation.country, Adaptation.outcome)
-            .where(Adaptation.thread_id.in_(visible))):
+    for tid, country, outcome in db.session.execute(_ADAPTATIONS, {"ids": visible}):
         ev = found[tid]
         ev.teams += 1
         ev.counts[outcome] = ev.counts.get(outcome, 0) + 1
@@ -113,6 +107,22 @@ def thread_evidence(viewer, thread_ids: Iterable[int]) -> dict[int, Evidence]:
     for tid, names in countries.items():
         found[tid].countries = len(names)
     return found
+
+
+# The statements, built once (a result list asks for evidence on every request); the ids are
+# bound when they run.
+def _visible_ids(viewer):
+    return (permissions.visible_threads(viewer).with_only_columns(Thread.id)
+            .where(Thread.id.in_(bindparam("ids", expanding=True))))
+
+
+_EXPERIENCES = (
+    select(ExperienceDetails.thread_id, ExperienceDetails.outcome, ExperienceDetails.period,
+           ExperienceDetails.start_year, ExperienceDetails.end_year, Thread.country)
+    .join(Thread, Thread.id == ExperienceDetails.thread_id)
+    .where(ExperienceDetails.thread_id.in_(bindparam("ids", expanding=True))))
+_ADAPTATIONS = (select(Adaptation.thread_id, Adaptation.country, Adaptation.outcome)
+                .where(Adaptation.thread_id.in_(bindparam("ids", expanding=True))))
 
 
 def evidence_for(viewer, thread: Thread) -> Evidence:

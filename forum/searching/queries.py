@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from .. import permissions
@@ -154,19 +154,39 @@ def visible_ranked(user, hits, category_id=None, filters: SearchFilters | None =
     two columns ordering needs: the over-fetched candidates never become ORM objects."""
     found: dict[int, tuple] = {}
     ids = [h.thread_id for h in hits]
-    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
-    for start in range(0, len(ids), IN_CHUNK):
-        stmt = permissions.visible_threads(user).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
-        if category_id is not None:
-            stmt = stmt.where(Thread.category_id == category_id)
-        if filters is not None:
+    if filters is None:  # suggestions and related threads: one statement per visibility
+        stmt = (permissions.prepared(user, "ranked", _ranked_statement) if category_id is None
+                else permissions.prepared(user, "ranked-in", _ranked_in_statement))
+        params = {} if category_id is None else {"category_id": category_id}
+        for start in range(0, len(ids), IN_CHUNK):
+            rows = db.session.execute(stmt, {**params, "ids": ids[start:start + IN_CHUNK]})
+            found.update((row[0], row[1:]) for row in rows)
+    else:
+        featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+        for start in range(0, len(ids), IN_CHUNK):
+            stmt = permissions.visible_threads(user).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
+            if category_id is not None:
+                stmt = stmt.where(Thread.category_id == category_id)
             stmt = filters.apply(stmt)
-        rows = db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at, featured))
-        found.update((row[0], row[1:]) for row in rows)
+            rows = db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at, featured))
+            found.update((row[0], row[1:]) for row in rows)
     ranked = [Ranked(h, *found[h.thread_id]) for h in hits if h.thread_id in found]
     # Stable sort: a featured practice moves up only past a hit that is as close.
     ranked.sort(key=lambda r: -r.rank_score)
     return ranked
+
+
+def _ranked_statement(user):
+    """visible_ranked's statement for one visibility: ids (and a category) bound at execution."""
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+    return (permissions.visible_threads(user)
+            .where(Thread.id.in_(bindparam("ids", expanding=True)))
+            .with_only_columns(Thread.id, Thread.created_at, featured))
+
+
+def _ranked_in_statement(user):
+    """As _ranked_statement, within one category (bound as ``category_id``)."""
+    return _ranked_statement(user).where(Thread.category_id == bindparam("category_id"))
 
 
 def load_hits(ranked: list[Ranked]) -> list[SimilarHit]:
@@ -219,22 +239,29 @@ def load_rows(ranked: list[Ranked]) -> list[SimilarHit]:
     category, the featured flag and the opening post's first characters joined in."""
     ids = [r.hit.thread_id for r in ranked]
     rows: dict[int, ResultRow] = {}
-    opening = aliased(Post)
-    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
     for start in range(0, len(ids), IN_CHUNK):
-        stmt = (select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.country,
-                       Thread.external_id, Thread.reply_count, Thread.created_at, Category.name,
-                       Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE),
-                       opening.is_hidden, opening.deleted_at)
-                .join(Category, Category.id == Thread.category_id)
-                .outerjoin(opening, (opening.thread_id == Thread.id) & opening.is_opening.is_(True))
-                .where(Thread.id.in_(ids[start:start + IN_CHUNK])))
-        for r in db.session.execute(stmt):
+        for r in db.session.execute(_ROWS, {"ids": ids[start:start + IN_CHUNK]}):
             rows[r[0]] = ResultRow(*r[:8], CategoryRef(r[8], r[9]), bool(r[10]),
                                    OpeningRef(r[11], bool(r[12]), r[13] is not None)
                                    if r[11] is not None else None)
     return [SimilarHit(rows[r.hit.thread_id], closeness(r.hit), r.hit.score)
             for r in ranked if r.hit.thread_id in rows]
+
+
+def _rows_statement():
+    """load_rows' statement, built once (the ids are bound at execution)."""
+    opening = aliased(Post)
+    featured = exists().where(FeaturedPractice.thread_id == Thread.id)
+    return (select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.country,
+                   Thread.external_id, Thread.reply_count, Thread.created_at, Category.name,
+                   Category.slug, featured, func.substr(opening.body, 1, SNIPPET_SOURCE),
+                   opening.is_hidden, opening.deleted_at)
+            .join(Category, Category.id == Thread.category_id)
+            .outerjoin(opening, (opening.thread_id == Thread.id) & opening.is_opening.is_(True))
+            .where(Thread.id.in_(bindparam("ids", expanding=True))))
+
+
+_ROWS = _rows_statement()
 
 
 def _preloaded(stmt):

@@ -116,3 +116,46 @@ def test_limit_100_builds_rows_only_for_the_results_it_shows(keyword_app):
     first = next(line for line in lines if line["title"] == "Pooled fund question 7")
     assert first["snippet"] == "How did you set up pooled fund 7?"
     assert first["category"] == "Funding" and first["replies"] == 1 and not first["featured"]
+
+
+def test_statements_kept_per_visibility_never_answer_for_another_viewer(keyword_app):
+    """Suggestions and their evidence reuse one prepared statement per visibility key
+    (permissions.prepared): asked in turn by viewers who see different threads, each gets
+    exactly their own, and a member who joins a group sees its threads at once."""
+    from flask_login import AnonymousUserMixin
+
+    from forum.learning.evidence import thread_evidence
+
+    insider, outsider, author = make_user("insider"), make_user("outsider"), make_user("author")
+    moderator = make_user("moderator", role="moderator")
+    team_group = make_group("team", [insider])
+    team = make_category("Team", visibility="group", group=team_group)
+    public = make_category("Public")
+    with keyword_app.extensions["searching"].paused():
+        shared = make_thread(author, public, "ZEBRACODE shared", "Everyone reads ZEBRACODE.")
+        inside = make_thread(insider, team, "ZEBRACODE team", "The team's ZEBRACODE.")
+        hidden = make_thread(author, public, "ZEBRACODE hidden", "Hidden ZEBRACODE.", hidden=True)
+    keyword_app.extensions["searching"].settle()
+    every = {shared.id, inside.id, hidden.id}
+    # Evidence: what each may read (the author their own hidden thread). Suggestions: the same,
+    # less the hidden thread, which is never indexed.
+    expected = {"insider": {shared.id, inside.id}, "outsider": {shared.id},
+                "author": {shared.id, hidden.id}, "moderator": every, "guest": {shared.id}}
+    viewers = {"insider": insider, "outsider": outsider, "author": author,
+               "moderator": moderator, "guest": AnonymousUserMixin()}
+
+    def found(viewer, **kw):
+        return {h.thread.id for h in searching.similar_threads(viewer, "ZEBRACODE", limit=10,
+                                                                mode="lexical", light=True, **kw)}
+
+    for order in (list(viewers), list(reversed(viewers)), ["moderator", "guest", "insider",
+                                                          "outsider", "author"]):
+        for name in order:
+            assert found(viewers[name]) == expected[name] - {hidden.id}, name
+            assert set(thread_evidence(viewers[name], every)) == expected[name], name
+            assert found(viewers[name], category_id=team.id) == expected[name] & {inside.id}, name
+    team_group.members.append(outsider)
+    db.session.commit()
+    assert found(outsider) == {shared.id, inside.id}
+    assert set(thread_evidence(outsider, every)) == {shared.id, inside.id}
+    assert found(outsider, category_id=team.id) == {inside.id}
