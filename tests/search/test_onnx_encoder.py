@@ -54,6 +54,61 @@ def test_onnx_and_torch_agree_on_real_sentences(onnx_embedder, embedder):
     assert cosines.mean() >= 0.99 and cosines.min() >= 0.98, cosines
 
 
+@pytest.fixture(scope="session")
+def fp32_export(tmp_path_factory):
+    """The model exported to one fp32 ONNX graph (before quantisation), once per session."""
+    path = tmp_path_factory.mktemp("fp32-export") / "model.onnx"
+    onnx_encoder.export_fp32(default_model_path(), path)
+    return path
+
+
+def _graph_vectors(model_or_path, texts) -> np.ndarray:
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    source = model_or_path if isinstance(model_or_path, (str, Path)) else model_or_path.SerializeToString()
+    session = ort.InferenceSession(str(source) if isinstance(source, Path) else source,
+                                   providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
+    rows = []
+    for text in texts:
+        ids = np.array([tokenizer.encode(text).ids], np.int64)
+        rows.append(session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0])
+    return np.vstack(rows)
+
+
+def test_the_outlier_split_computes_the_same_function(fp32_export):
+    """Each feed-forward output projection has a few outlier channels (the same for every text);
+    splitting them into their own fp32 MatMul leaves the fp32 model's vectors unchanged."""
+    import onnx
+
+    model = onnx.load(str(fp32_export))
+    channels = onnx_encoder.outlier_channels(model, default_model_path())
+    assert len(channels) == 6  # one per layer of all-MiniLM-L6-v2
+    assert all(1 <= len(c) <= onnx_encoder.MAX_OUTLIERS for c in channels.values()), channels
+    kept = onnx_encoder._split_outliers(model, channels)
+    assert len(kept) == 6
+    np.testing.assert_allclose(_graph_vectors(model, SENTENCES),
+                               _graph_vectors(fp32_export, SENTENCES), atol=2e-5)
+
+
+def test_int8_with_the_outliers_split_stays_closer_to_fp32(fp32_export, tmp_path):
+    """Quantising every MatMul whole (outliers in the uint8 range) strays further from the fp32
+    vectors than the shipped quantisation, which multiplies the outlier channels in fp32."""
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    shipped, whole = tmp_path / "shipped.onnx", tmp_path / "whole.onnx"
+    onnx_encoder.quantize(fp32_export, shipped, default_model_path())
+    quantize_dynamic(str(fp32_export), str(whole), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"],
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    reference = _graph_vectors(fp32_export, SENTENCES)
+    near = np.sum(_graph_vectors(shipped, SENTENCES) * reference, axis=1)
+    far = np.sum(_graph_vectors(whole, SENTENCES) * reference, axis=1)
+    assert near.mean() >= 0.995 and near.mean() >= far.mean() + 0.001, (near, far)
+
+
 def test_a_vector_depends_on_its_text_alone(onnx_embedder):
     """Whatever else is encoded in the same call, a text gets the same vector."""
     texts = SENTENCES + ["Visa", " ".join(SENTENCES * 8)]  # the last one is cut at the window
