@@ -13,8 +13,9 @@ forum's QueryEncoder with the shipped encoder (int8 ONNX, one thread); 100 neigh
 
 Per size: base build time and file size (``search.basefiles.build_base``: exact up
 to LARGE_BASE, IVF-SQfp16 above), a fresh process that maps the base as a worker does
-(``read_base``) — seconds to its first keyword answer and first hybrid answer, its
-RSS and how much of it is the shared file mapping — query p50/p95 through the base vs
+(``read_base``) — two at once, as gunicorn's two workers: seconds to the first one's first
+keyword answer and first hybrid answer, its RSS and how much of it is the shared file mapping,
+then each one's RSS and PSS with the whole base touched (every list scanned) while both live — query p50/p95 through the base vs
 exact flat search in the same run (speed-up), recall@10 against exact; then Tantivy
 (``search.fulltext``) over N synthetic documents built from the SemEval texts: long
 (60-word composer body) and short (5-word) queries, pruned vs every term. RESULT
@@ -29,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -163,18 +165,36 @@ def nprobe_sweep(index: faiss.IndexIVF, seen) -> list[tuple[float, int, float, f
     return out
 
 
-def fresh_process(folder: Path, work: Path, n: int) -> dict:
-    """Start a process that serves as a worker does; time its first answers and its memory."""
+def fresh_process(folder: Path, work: Path, n: int, workers: int = 2) -> dict:
+    """Start ``workers`` processes at once that serve as gunicorn's workers do; time the first
+    one's first answers and report the memory of each with the whole base touched."""
+    barrier = Path(tempfile.mkdtemp(prefix="million-barrier-"))
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--work", str(work), "--child-n", str(n)],
-                         capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    child = json.loads(out.stdout.strip().splitlines()[-1])
+    command = [sys.executable, __file__, "--child", str(folder), "--work", str(work),
+               "--child-n", str(n), "--barrier", str(barrier), "--workers", str(workers)]
+    procs = [subprocess.Popen(command + ["--rank", str(rank)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"}) for rank in range(workers)]
+    outs = [p.communicate()[0] for p in procs]
+    if any(p.returncode for p in procs):
+        raise SystemExit(f"a worker stand-in failed: {[p.returncode for p in procs]}")
+    children = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    child = children[0]
     child["spawn_s"] = time.perf_counter() - started - child.pop("alive_s")
+    child["pss_touched_mb"] = max(c["pss_touched_mb"] for c in children)
+    child["rss_touched_mb"] = max(c["rss_touched_mb"] for c in children)
     return child
 
 
-def child(folder: Path, work: Path, n: int) -> None:
-    """The worker stand-in: keyword answer first, then the model and the mapped base."""
+def _wait_for_all(barrier: Path, step: str, rank: int, workers: int) -> None:
+    """A file barrier: every stand-in reaches ``step`` before any goes on."""
+    (barrier / f"{step}-{rank}").touch()
+    while len(list(barrier.glob(f"{step}-*"))) < workers:
+        time.sleep(0.05)
+
+
+def child(folder: Path, work: Path, n: int, barrier: Path, rank: int, workers: int) -> None:
+    """The worker stand-in: keyword answer first, then the model and the mapped base; then,
+    every stand-in alive, the whole base touched (every list scanned) and the memory read."""
     born = time.perf_counter()
     from search.fulltext import FullTextIndex
     from search.ranking import EngineConfig, QueryEncoder
@@ -190,10 +210,18 @@ def child(folder: Path, work: Path, n: int) -> None:
     _one_torch_thread()
     mapped, _ = read_base(folder, MODEL_TAG, encoder.embedder.dim)
     snapshot = VectorSnapshot.from_base(mapped)
-    snapshot.search(encoder("Good bank", "Which is a good bank as per your experience in Doha"), POOL)
+    query = encoder("Good bank", "Which is a good bank as per your experience in Doha")
+    snapshot.search(query, POOL)
     out["hybrid_s"] = time.perf_counter() - born
     out.update(memory())
     out["alive_s"] = time.perf_counter() - born
+    if isinstance(mapped, faiss.IndexIVF):  # the worst case: every code page resident
+        mapped.search(query[None, :].astype(np.float32), 1,
+                      params=faiss.SearchParametersIVF(nprobe=mapped.nlist))
+    _wait_for_all(barrier, "touched", rank, workers)
+    touched = memory()
+    out["rss_touched_mb"], out["pss_touched_mb"] = touched["rss_mb"], touched["pss_mb"]
+    _wait_for_all(barrier, "measured", rank, workers)
     print(json.dumps(out))
 
 
@@ -214,14 +242,17 @@ def _one_torch_thread() -> None:
 
 
 def memory() -> dict:
-    """This process's RSS, split into private (anon) and shared-file pages, in MB."""
+    """This process's RSS, split into private (anon) and shared-file pages, and its PSS (shared
+    pages divided among the processes that map them), in MB."""
     fields = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
         if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
+    pss = next(int(line.split()[1]) / 1024 for line in
+               Path("/proc/self/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
     return {"rss_mb": fields["VmRSS"], "anon_mb": fields.get("RssAnon", 0.0),
-            "file_mb_mapped": fields.get("RssFile", 0.0), "peak_mb": fields["VmHWM"]}
+            "file_mb_mapped": fields.get("RssFile", 0.0), "peak_mb": fields["VmHWM"], "pss_mb": pss}
 
 
 # ---------------------------------------------------------------- keyword side
@@ -278,12 +309,13 @@ def _folder_mb(folder: Path) -> float:
 def report(vector: list[dict], text: list[dict]) -> None:
     """Markdown tables and RESULT lines for the largest size."""
     print("\n| threads | base | build s | file MB | fresh worker: keyword answer s | hybrid answer s | RSS MB "
-          "(shared file) | with embedding p50 / p95 ms | exact, with embedding p50 / p95 | search only p50 / p95 "
+          "(shared file) | base touched, 2 workers: RSS / PSS MB | with embedding p50 / p95 ms | exact, with embedding p50 / p95 | search only p50 / p95 "
           "| exact search only p50 / p95 | speed-up p50 (with embedding / search only) | recall@10 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in vector:
         print(f"| {r['n']:,} | {r['kind']} | {r['build_s']:.1f} | {r['file_mb']:.0f} | {r.get('keyword_s', float('nan')):.2f} "
-              f"| {r['hybrid_s']:.2f} | {r['rss_mb']:.0f} ({r['file_mb_mapped']:.0f}) | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} "
+              f"| {r['hybrid_s']:.2f} | {r['rss_mb']:.0f} ({r['file_mb_mapped']:.0f}) "
+              f"| {r['rss_touched_mb']:.0f} / {r['pss_touched_mb']:.0f} | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} "
               f"| {r['exact_p50_ms']:.1f} / {r['exact_p95_ms']:.1f} | {r['search_p50_ms']:.2f} / {r['search_p95_ms']:.2f} "
               f"| {r['exact_search_p50_ms']:.1f} / {r['exact_search_p95_ms']:.1f} "
               f"| {r['speedup_p50']:.1f}x / {r['search_speedup_p50']:.1f}x | {r['recall10']:.3f} |")
@@ -309,9 +341,13 @@ def report(vector: list[dict], text: list[dict]) -> None:
          "search only", top["speedup_p50"] >= TARGET_SPEEDUP, f">= {TARGET_SPEEDUP:.0f}x"),
         (f"recall@10 {top['recall10']:.3f}", top["recall10"] >= TARGET_RECALL, f">= {TARGET_RECALL}"),
         (f"worker hybrid after {top['hybrid_s']:.2f} s", top["hybrid_s"] <= TARGET_START_S, f"<= {TARGET_START_S:.0f} s"),
-        # Worst case: every page of the base resident in this worker too (shared with the others).
-        (f"worker RSS {top['rss_mb']:.0f} MB after its first answer, at most {top['rss_mb'] + top['file_mb']:.0f} MB "
-         "with the whole base touched", top["rss_mb"] + top["file_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
+        # Worst case: every page of the base resident in both workers. PSS counts a page shared
+        # by the two workers half in each (what each worker costs the machine); RSS counts it
+        # whole in each, as if every worker had its own copy.
+        (f"worker PSS {top['pss_touched_mb']:.0f} MB with the whole base touched, 2 workers "
+         f"(RSS {top['rss_touched_mb']:.0f} MB of which the base file is shared; "
+         f"{top['rss_mb']:.0f} MB after its first answer)",
+         top["pss_touched_mb"] <= TARGET_RSS_MB, f"<= {TARGET_RSS_MB} MB"),
     ]
     if "keyword_s" in top:
         checks.append((f"worker keyword answer after {top['keyword_s']:.2f} s", top["keyword_s"] <= TARGET_KEYWORD_S,
@@ -337,10 +373,13 @@ def main() -> int:
                         help="only the dev2016 table: BM25Index vs Tantivy vs Tantivy pruned")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--barrier", help=argparse.SUPPRESS)
+    parser.add_argument("--rank", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = Path(args.work)
     if args.child:
-        child(Path(args.child), work, args.child_n)
+        child(Path(args.child), work, args.child_n, Path(args.barrier), args.rank, args.workers)
         return 0
     if args.quality:
         from million_quality import quality

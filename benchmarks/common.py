@@ -38,11 +38,11 @@ def require_eval_data() -> None:
 
 
 class CachedEncoder:
-    """Encode texts with an Embedder, keeping vectors on disk by (model id, text digest)."""
+    """Encode texts with an Embedder, keeping vectors on disk by (model id, encoder, text digest)."""
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
-        tag = hashlib.sha256(embedder.model_id.encode()).hexdigest()[:12]
+        tag = hashlib.sha256(encoder_tag(embedder).encode()).hexdigest()[:12]
         self.path = CACHE_DIR / f"vectors-{tag}.npz"
         if self.path not in _TABLES:
             _TABLES[self.path] = {}
@@ -83,6 +83,17 @@ class CachedEmbedder:
     def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
         """Vectors for ``texts``, encoded once ever per (model, text, window)."""
         return self._cache.encode(list(texts), max_tokens)
+
+
+def encoder_tag(embedder) -> str:
+    """What a cached vector depends on: the model id, and for an ONNX encoder (same model id:
+    the forum keeps its stored vectors) the variant and its export version."""
+    backend = getattr(embedder, "backend", "torch")
+    if backend == "torch":
+        return embedder.model_id  # the tag caches were written under before encoders existed
+    from search.onnx_encoder import EXPORT_VERSION
+
+    return f"{embedder.model_id}|{backend}|e{EXPORT_VERSION}"
 
 
 def _key(text: str, max_tokens: int | None) -> str:

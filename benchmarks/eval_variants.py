@@ -62,10 +62,11 @@ def figures(results) -> tuple[float, float]:
     return 100 * metric(results, "rerank", mode, "MAP"), 100 * metric(results, "retrieval", mode, "nDCG@10")
 
 
-def measure(embedder, dataset) -> dict[str, tuple[float, float]]:
-    """plain / before / shipped figures for one (variant of a) split."""
+def measure(embedder, dataset, shipped_embedder=None) -> dict[str, tuple[float, float]]:
+    """plain / before / shipped figures for one (variant of a) split; the shipped engine
+    encodes with ``shipped_embedder`` when given (plain and before stay on ``embedder``)."""
     enc = CachedEncoder(embedder)
-    engine = SearchEngine(CachedEmbedder(embedder))
+    engine = SearchEngine(CachedEmbedder(shipped_embedder or embedder))
     engine.upsert_many(dataset.thread_docs())
     return {
         "plain": figures(evaluate(plain_baseline(enc.encode, dataset), dataset, modes=("plain",))),
@@ -82,11 +83,16 @@ def main() -> int:
     parser.add_argument("--split", action="append", choices=SPLITS, help="default: both")
     parser.add_argument("--variant", action="append", choices=VARIANTS, help="default: all")
     parser.add_argument("--model", help="another sentence-transformers model directory (default: bundled)")
+    parser.add_argument("--encoder", choices=("torch", "onnx-int8"), default="torch",
+                        help="the shipped engine's encoder (plain and before stay torch fp32); "
+                             "the forum's default is onnx-int8")
     args = parser.parse_args()
     require_eval_data()
     embedder = Embedder(args.model)
+    shipped = Embedder(args.model, backend=args.encoder) if args.encoder != "torch" else None
     print(f"model: {embedder.model_id}, dim {embedder.dim}, reads {embedder.max_seq_length} word "
-          f"pieces, {embedder.backend}\n")
+          f"pieces, plain and before: {embedder.backend}, shipped: "
+          f"{(shipped or embedder).backend}\n")
     print("| split | variant | plain MAP | plain nDCG@10 | before MAP | before nDCG@10 "
           "| **shipped MAP** | **shipped nDCG@10** | shipped − plain |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -95,7 +101,7 @@ def main() -> int:
         base = load_dataset(EVAL_ROOT / split)
         for variant in args.variant or VARIANTS:
             started = time.perf_counter()
-            f = measure(embedder, make_variant(base, variant))
+            f = measure(embedder, make_variant(base, variant), shipped)
             print(f"{split} {variant}: {time.perf_counter() - started:.0f} s", file=sys.stderr,
                   flush=True)
             (pm, pn), (bm, bn), (sm, sn) = f["plain"], f["before"], f["shipped"]
