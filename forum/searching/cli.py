@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .. import create_app  # the evaluation runs in a temporary instance of its own
 from ..models import SearchDocument, Thread, ThreadEmbedding
 from ..models._base import utcnow
-from .documents import count_indexable
+from .documents import count_indexable, count_without_vectors
 from .evaluate import run_evaluation
 from .events import enqueue_select
 from .keeper import current_seq
@@ -93,6 +93,11 @@ def status(as_json):
     if info["mode"] == "lexical only":
         click.echo(f"WARNING: embedding model unavailable, keyword search only "
                    f"({info['unavailable_reason']})")
+    elif info["threads_without_vectors"] > info["queue_length"]:
+        click.echo(f"WARNING: {info['threads_without_vectors']} of {info['database_threads']} "
+                   f"threads have no vector from {info['model']} (SEARCH_MODEL changed?): "
+                   "similar threads find them by keywords only until "
+                   "`flask --app forum search reindex`")
     for key, value in info.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
 
@@ -116,7 +121,15 @@ def status_info() -> dict:
             "database_threads": count_indexable(session),
             "indexed_threads": session.scalar(select(func.count()).select_from(SearchDocument)
                                               .where(SearchDocument.indexed.is_(True))),
-            "stored_embeddings": session.scalar(select(func.count()).select_from(ThreadEmbedding)),
+            # Vectors of this model only: after SEARCH_MODEL changes the others serve nothing.
+            "stored_embeddings": session.scalar(
+                select(func.count()).select_from(ThreadEmbedding)
+                .where(ThreadEmbedding.model_id == (embedder.model_id if embedder else None))),
+            "other_models_embeddings": session.scalar(
+                select(func.count()).select_from(ThreadEmbedding)
+                .where(ThreadEmbedding.model_id != (embedder.model_id if embedder else ""))),
+            "threads_without_vectors": (count_without_vectors(session, embedder.model_id)
+                                        if embedder else 0),
             "queue_length": waiting,
             "oldest_pending": f"{(utcnow() - oldest).total_seconds():.0f} s ago" if oldest else "none",
             "latest_change": current_seq(session),

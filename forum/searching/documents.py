@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from search.text import MAX_REPLIES, ThreadDoc
 
-from ..models import Post, Thread
+from ..models import Post, Thread, ThreadEmbedding
 
 BATCH = 256
 
@@ -26,6 +26,15 @@ def indexable_ids(session: Session, after: int = 0, limit: int | None = None) ->
 def count_indexable(session: Session) -> int:
     """How many threads belong in the index."""
     return session.scalar(indexable().with_only_columns(func.count(Thread.id))) or 0
+
+
+def count_without_vectors(session: Session, model_id: str) -> int:
+    """How many threads that belong in the index have no main-text vector from this model
+    (queued work, or every thread after ``SEARCH_MODEL`` changed until a reindex)."""
+    has_vector = (select(ThreadEmbedding.thread_id)
+                  .where(ThreadEmbedding.model_id == model_id, ThreadEmbedding.field == "main"))
+    return session.scalar(indexable().with_only_columns(func.count(Thread.id))
+                          .where(Thread.id.not_in(has_vector))) or 0
 
 
 def load_docs(session: Session, ids) -> dict[int, ThreadDoc]:

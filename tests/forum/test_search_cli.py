@@ -35,6 +35,25 @@ def test_status_reports_model_counts_queue_and_freshness(indexed):
     assert "queue length: 1" in result.output and "s ago" in result.output
 
 
+def test_status_warns_when_threads_lack_vectors_from_the_model(indexed):
+    """After SEARCH_MODEL changes the stored vectors are another model's and serve nothing:
+    status says so (it said "hybrid" and counted them), and a reindex ends it."""
+    runner = indexed.test_cli_runner()
+    assert "WARNING" not in runner.invoke(args=["search", "status"]).output
+    stored = db.session.query(ThreadEmbedding).count()
+    db.session.query(ThreadEmbedding).update({"model_id": "an-earlier-model@0123456789ab"})
+    db.session.commit()
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert ("WARNING: 2 of 2 threads have no vector from all-MiniLM-L6-v2@53aa51172d14"
+            in result.output), result.output
+    assert "stored embeddings: 0" in result.output
+    assert f"other models embeddings: {stored}" in result.output
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    result = runner.invoke(args=["search", "status"])
+    assert "WARNING" not in result.output and "threads without vectors: 0" in result.output, result.output
+
+
 def test_reindex_verify_and_repair(indexed):
     runner = indexed.test_cli_runner()
     result = runner.invoke(args=["search", "reindex"])
