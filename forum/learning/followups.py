@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -102,16 +102,28 @@ def pending_followups(user) -> list[Followup]:
     """The member's unanswered follow-ups about threads they may still read, oldest first."""
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = db.session.scalars(select(Followup).where(
-        Followup.user_id == user.id, Followup.answered_at.is_(None))
-        .order_by(Followup.asked_at, Followup.id))
-    return [f for f in rows if permissions.can_view_thread(user, f.thread)
-            and subject_of(f) is not None]
+    return list(db.session.scalars(_pending(user).order_by(Followup.asked_at, Followup.id)))
 
 
 def pending_count(user) -> int:
-    """How many follow-ups wait for the member (the same ones the list shows)."""
-    return len(pending_followups(user))
+    """How many follow-ups wait for the member (the same ones the list shows), in one
+    statement: every page a member opens shows the count."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(_pending(user).with_only_columns(func.count(Followup.id))) or 0
+
+
+def _pending(user):
+    """Unanswered follow-ups of ``user`` on threads they may read, whose subject still exists
+    (the adaptation, or the accepted answer not deleted)."""
+    readable = permissions.visible_threads(user).with_only_columns(Thread.id)
+    subject_stands = or_(
+        and_(Followup.subject == "adaptation",
+             exists().where(Adaptation.id == Followup.subject_id)),
+        and_(Followup.subject != "adaptation",
+             exists().where(Post.id == Followup.subject_id, Post.deleted_at.is_(None))))
+    return select(Followup).where(Followup.user_id == user.id, Followup.answered_at.is_(None),
+                                  Followup.thread_id.in_(readable), subject_stands)
 
 
 def subject_of(followup: Followup):

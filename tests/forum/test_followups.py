@@ -193,3 +193,45 @@ def test_the_digest_asks_in_the_period_it_was_asked_and_only_what_they_may_read(
         followup.answered_at = utcnow()
         db.session.commit()
         assert digest.waiting_followups(carla_user, asked - day, asked + day) is None
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_the_pending_count_is_the_list_in_one_statement(app, runner, world):
+    """Every member page shows the count: one statement however many follow-ups wait, and the
+    same follow-ups as the list (readable thread, subject still there, not answered)."""
+    from sqlalchemy import event
+
+    from forum import permissions
+    from forum.learning.followups import pending_count, subject_of
+    from forum.models import Post
+
+    age(app, world, 61)
+    runner.invoke(args=["followups", "send"])
+    with app.app_context():
+        carla = user("carla")
+        dans = db.session.scalar(select(Adaptation.id).where(Adaptation.thread_id == world.lounge))
+        insiders = db.session.scalar(select(Adaptation.id).where(Adaptation.thread_id == world.secret))
+        extra = [("adaptation", dans, world.lounge, None),         # members-only: she reads it
+                 ("adaptation", insiders, world.secret, None),     # group-only: she does not
+                 ("adaptation", 999_999, world.plain, None),       # the adaptation is gone
+                 ("answer", world.other_reply, world.question, None),  # deleted below
+                 ("answer", world.accepted, world.question, utcnow())]  # answered
+        for subject, subject_id, thread_id, answered in extra:
+            db.session.add(Followup(user_id=carla.id, subject=subject, subject_id=subject_id,
+                                    thread_id=thread_id, answered_at=answered))
+        db.session.get(Post, world.other_reply).deleted_at = utcnow()
+        db.session.commit()
+        oracle = [f.id for f in db.session.scalars(select(Followup).where(
+            Followup.user_id == carla.id, Followup.answered_at.is_(None)))
+            if permissions.can_view_thread(carla, f.thread) and subject_of(f) is not None]
+        assert sorted(f.id for f in pending_followups(carla)) == sorted(oracle)
+        assert {(f.subject, f.thread_id) for f in pending_followups(carla)} == {
+            ("adaptation", world.experience), ("adaptation", world.lounge)}
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 - the statement's text
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert pending_count(carla) == 2
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(seen) == 1, seen
