@@ -58,12 +58,16 @@ def load(key: str) -> Optional[User]:
     if row is None:
         return None
     row.user.session_key = key
+    row.user.login_session = row  # this request's row: touch() need not read it again
     return row.user
 
 
-def touch(key: str) -> None:
-    """Note that the session was used (at most every few minutes); call before any view work."""
-    row = _row(key)
+def touch(key: str, row: Optional[LoginSession] = None) -> None:
+    """Note that the session was used (at most every few minutes); call before any view work.
+
+    ``row`` is the session's row when the caller has it (``load`` keeps it on the user)."""
+    if row is None or row.key_hash != _digest(key):
+        row = _row(key)
     if row is not None and row.last_seen_at <= utcnow() - TOUCH_EVERY:
         row.last_seen_at = utcnow()
         db.session.commit()

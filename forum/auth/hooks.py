@@ -12,4 +12,4 @@ def _touch_login_session():
     if request.endpoint == "static" or request.path.startswith("/api/"):
         return
     if current_user.is_authenticated and current_user.session_key:
-        sessions.touch(current_user.session_key)
+        sessions.touch(current_user.session_key, current_user.login_session)

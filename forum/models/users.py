@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     # The key of the login session this object was loaded for (auth.sessions sets it); a
     # plain attribute, never stored on the row.
     session_key = None
+    # That session's row, when the object was loaded for it (the same request's last-seen note
+    # reuses it).
+    login_session = None
     # Rows compare as rows (the identity map), not by get_id() as UserMixin's would: the
     # same member loaded for two sessions is one member.
     __eq__ = object.__eq__

@@ -205,3 +205,34 @@ def test_a_cookie_from_before_the_upgrade_signs_nobody_in(app, client, people):
         session["_user_id"] = str(amina)  # what the old cookies held: the user id
         session["_fresh"] = True
     assert is_login_redirect(client.get(PRIVATE))
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_page_view_notes_the_session_in_use_reading_its_row_once(app, client, auth, people):
+    """last_seen_at (shown under "Sign out on every other device") moves when the session is
+    used after a pause, not at every request; the row is read once per request."""
+    from sqlalchemy import event
+
+    from forum import login_sessions
+
+    sign_in(client, auth)
+    long_ago = login_sessions.utcnow() - login_sessions.TOUCH_EVERY * 3
+    with app.app_context():
+        db.session.execute(update(LoginSession).values(last_seen_at=long_ago))
+        db.session.commit()
+        reads = []
+        listener = lambda conn, cursor, statement, *rest: (  # noqa: E731
+            reads.append(statement) if "FROM login_sessions" in statement else None)
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(PRIVATE).status_code == 200
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    with app.app_context():
+        seen = db.session.scalar(select(LoginSession.last_seen_at))
+        assert seen > long_ago + login_sessions.TOUCH_EVERY  # noted now
+    assert len(reads) == 1, reads
+    with app.app_context():  # used again at once: no new write
+        assert client.get(PRIVATE).status_code == 200
+        assert db.session.scalar(select(LoginSession.last_seen_at)) == seen
