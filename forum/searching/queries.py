@@ -154,22 +154,15 @@ def visible_ranked(user, hits, category_id=None, filters: SearchFilters | None =
     two columns ordering needs: the over-fetched candidates never become ORM objects."""
     found: dict[int, tuple] = {}
     ids = [h.thread_id for h in hits]
+    build = _ranked_statement if category_id is None else _ranked_in_statement
     if filters is None:  # suggestions and related threads: one statement per visibility
-        stmt = (permissions.prepared(user, "ranked", _ranked_statement) if category_id is None
-                else permissions.prepared(user, "ranked-in", _ranked_in_statement))
-        params = {} if category_id is None else {"category_id": category_id}
-        for start in range(0, len(ids), IN_CHUNK):
-            rows = db.session.execute(stmt, {**params, "ids": ids[start:start + IN_CHUNK]})
-            found.update((row[0], row[1:]) for row in rows)
-    else:
-        featured = exists().where(FeaturedPractice.thread_id == Thread.id)
-        for start in range(0, len(ids), IN_CHUNK):
-            stmt = permissions.visible_threads(user).where(Thread.id.in_(ids[start:start + IN_CHUNK]))
-            if category_id is not None:
-                stmt = stmt.where(Thread.category_id == category_id)
-            stmt = filters.apply(stmt)
-            rows = db.session.execute(stmt.with_only_columns(Thread.id, Thread.created_at, featured))
-            found.update((row[0], row[1:]) for row in rows)
+        stmt = permissions.prepared(user, build.__name__, build)
+    else:  # the search page's filters carry their values: built for this request
+        stmt = filters.apply(build(user))
+    params = {} if category_id is None else {"category_id": category_id}
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = db.session.execute(stmt, {**params, "ids": ids[start:start + IN_CHUNK]})
+        found.update((row[0], row[1:]) for row in rows)
     ranked = [Ranked(h, *found[h.thread_id]) for h in hits if h.thread_id in found]
     # Stable sort: a featured practice moves up only past a hit that is as close.
     ranked.sort(key=lambda r: -r.rank_score)
