@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import onnx_encoder
+from search import onnx_encoder, quantize
 from search.embedder import Embedder, default_model_path
 from search.engine import SearchEngine
 from search.threads import apply_threads, default_threads
@@ -62,34 +62,26 @@ def fp32_export(tmp_path_factory):
     return path
 
 
-def _graph_vectors(model_or_path, texts) -> np.ndarray:
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
-
-    source = model_or_path if isinstance(model_or_path, (str, Path)) else model_or_path.SerializeToString()
-    session = ort.InferenceSession(str(source) if isinstance(source, Path) else source,
-                                   providers=["CPUExecutionProvider"])
-    tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
-    rows = []
-    for text in texts:
-        ids = np.array([tokenizer.encode(text).ids], np.int64)
-        rows.append(session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0])
-    return np.vstack(rows)
+def _vectors(path: Path, texts) -> np.ndarray:
+    """The project's encoder over a graph file, one text per pass."""
+    return onnx_encoder.OnnxEncoder(path, default_model_path(), batch_size=1).encode(list(texts))
 
 
-def test_the_outlier_split_computes_the_same_function(fp32_export):
+def test_the_outlier_split_computes_the_same_function(fp32_export, tmp_path):
     """Each feed-forward output projection has a few outlier channels (the same for every text);
     splitting them into their own fp32 MatMul leaves the fp32 model's vectors unchanged."""
     import onnx
 
     model = onnx.load(str(fp32_export))
-    channels = onnx_encoder.outlier_channels(model, default_model_path())
+    channels = quantize.outlier_channels(model, default_model_path())
     assert len(channels) == 6  # one per layer of all-MiniLM-L6-v2
-    assert all(1 <= len(c) <= onnx_encoder.MAX_OUTLIERS for c in channels.values()), channels
-    kept = onnx_encoder._split_outliers(model, channels)
+    assert all(1 <= len(c) <= quantize.MAX_OUTLIERS for c in channels.values()), channels
+    kept = quantize._split_outliers(model, channels)
     assert len(kept) == 6
-    np.testing.assert_allclose(_graph_vectors(model, SENTENCES),
-                               _graph_vectors(fp32_export, SENTENCES), atol=2e-5)
+    split = tmp_path / "split.onnx"
+    onnx.save(model, str(split))
+    np.testing.assert_allclose(_vectors(split, SENTENCES), _vectors(fp32_export, SENTENCES),
+                               atol=2e-5)
 
 
 def test_int8_with_the_outliers_split_stays_closer_to_fp32(fp32_export, tmp_path):
@@ -99,13 +91,13 @@ def test_int8_with_the_outliers_split_stays_closer_to_fp32(fp32_export, tmp_path
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     shipped, whole = tmp_path / "shipped.onnx", tmp_path / "whole.onnx"
-    onnx_encoder.quantize(fp32_export, shipped, default_model_path())
+    quantize.quantize(fp32_export, shipped, default_model_path())
     quantize_dynamic(str(fp32_export), str(whole), weight_type=QuantType.QInt8, per_channel=True,
                      op_types_to_quantize=["MatMul"],
                      extra_options={"DefaultTensorType": TensorProto.FLOAT})
-    reference = _graph_vectors(fp32_export, SENTENCES)
-    near = np.sum(_graph_vectors(shipped, SENTENCES) * reference, axis=1)
-    far = np.sum(_graph_vectors(whole, SENTENCES) * reference, axis=1)
+    reference = _vectors(fp32_export, SENTENCES)
+    near = np.sum(_vectors(shipped, SENTENCES) * reference, axis=1)
+    far = np.sum(_vectors(whole, SENTENCES) * reference, axis=1)
     assert near.mean() >= 0.995 and near.mean() >= far.mean() + 0.001, (near, far)
 
 
