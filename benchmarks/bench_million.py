@@ -12,7 +12,7 @@ Queries: the SemEval query titles and bodies, *encoded inside the timed loop* by
 forum's QueryEncoder with the shipped encoder (int8 ONNX, one thread); 100 neighbours per query (the engine's pool), one FAISS thread.
 
 Per size: base build time and file size (``search.basefiles.build_base``: exact up
-to LARGE_BASE, IVF-SQfp16 above), a fresh process that maps the base as a worker does
+to LARGE_BASE, IVF-SQfp16 above), a fresh process that maps the base as a worker does (million_worker.py)
 (``read_base``) — two at once, as gunicorn's two workers: seconds to the first one's first
 keyword answer and first hybrid answer, its RSS and how much of it is the shared file mapping,
 then each one's RSS and PSS with the whole base touched (every list scanned) while both live — query p50/p95 through the base vs
@@ -28,9 +28,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,12 +35,12 @@ import faiss
 import numpy as np
 from bench_index import real_vectors
 from common import EVAL_ROOT, REPO, SPLITS, require_eval_data
+from million_worker import MODEL_TAG, POOL, fresh_process, one_torch_thread, shipped_embedder
 
 from search.basefiles import LARGE_BASE, build_base
 from search.segments import VectorSnapshot, read_base, remove_old_bases, write_base
 
-MODEL_TAG = "bench-million"
-K, POOL = 10, 100
+K = 10
 TARGET_P95_MS, TARGET_SPEEDUP, TARGET_RECALL = 20.0, 5.0, 0.98
 TARGET_START_S, TARGET_KEYWORD_S, TARGET_RSS_MB = 5.0, 2.0, 1024
 
@@ -165,96 +162,6 @@ def nprobe_sweep(index: faiss.IndexIVF, seen) -> list[tuple[float, int, float, f
     return out
 
 
-def fresh_process(folder: Path, work: Path, n: int, workers: int = 2) -> dict:
-    """Start ``workers`` processes at once that serve as gunicorn's workers do; time the first
-    one's first answers and report the memory of each with the whole base touched."""
-    barrier = Path(tempfile.mkdtemp(prefix="million-barrier-"))
-    started = time.perf_counter()
-    command = [sys.executable, __file__, "--child", str(folder), "--work", str(work),
-               "--child-n", str(n), "--barrier", str(barrier), "--workers", str(workers)]
-    procs = [subprocess.Popen(command + ["--rank", str(rank)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "OMP_NUM_THREADS": "1"}) for rank in range(workers)]
-    outs = [p.communicate()[0] for p in procs]
-    if any(p.returncode for p in procs):
-        raise SystemExit(f"a worker stand-in failed: {[p.returncode for p in procs]}")
-    children = [json.loads(out.strip().splitlines()[-1]) for out in outs]
-    child = children[0]
-    child["spawn_s"] = time.perf_counter() - started - child.pop("alive_s")
-    child["pss_touched_mb"] = max(c["pss_touched_mb"] for c in children)
-    child["rss_touched_mb"] = max(c["rss_touched_mb"] for c in children)
-    return child
-
-
-def _wait_for_all(barrier: Path, step: str, rank: int, workers: int) -> None:
-    """A file barrier: every stand-in reaches ``step`` before any goes on."""
-    (barrier / f"{step}-{rank}").touch()
-    while len(list(barrier.glob(f"{step}-*"))) < workers:
-        time.sleep(0.05)
-
-
-def child(folder: Path, work: Path, n: int, barrier: Path, rank: int, workers: int) -> None:
-    """The worker stand-in: keyword answer first, then the model and the mapped base; then,
-    every stand-in alive, the whole base touched (every list scanned) and the memory read."""
-    born = time.perf_counter()
-    from search.fulltext import FullTextIndex
-    from search.ranking import EngineConfig, QueryEncoder
-
-    faiss.omp_set_num_threads(1)
-    out: dict = {}
-    text_dir = work / f"fulltext-{n}"
-    if text_dir.is_dir():
-        reader = FullTextIndex(text_dir).reader()
-        reader.search("best bank in doha for a car loan", POOL)
-        out["keyword_s"] = time.perf_counter() - born
-    encoder = QueryEncoder(shipped_embedder(), EngineConfig())
-    _one_torch_thread()
-    mapped, _ = read_base(folder, MODEL_TAG, encoder.embedder.dim)
-    snapshot = VectorSnapshot.from_base(mapped)
-    query = encoder("Good bank", "Which is a good bank as per your experience in Doha")
-    snapshot.search(query, POOL)
-    out["hybrid_s"] = time.perf_counter() - born
-    out.update(memory())
-    out["alive_s"] = time.perf_counter() - born
-    if isinstance(mapped, faiss.IndexIVF):  # the worst case: every code page resident
-        mapped.search(query[None, :].astype(np.float32), 1,
-                      params=faiss.SearchParametersIVF(nprobe=mapped.nlist))
-    _wait_for_all(barrier, "touched", rank, workers)
-    touched = memory()
-    out["rss_touched_mb"], out["pss_touched_mb"] = touched["rss_mb"], touched["pss_mb"]
-    _wait_for_all(barrier, "measured", rank, workers)
-    print(json.dumps(out))
-
-
-def shipped_embedder():
-    """The query encoder a worker runs by default (SEARCH_ENCODER=auto: int8 ONNX when it
-    exports, else torch) on one thread, as a worker that shares two cores with another."""
-    from search.embedder import Embedder
-
-    return Embedder(backend="auto", threads=1)
-
-
-def _one_torch_thread() -> None:
-    """One thread per query encoding, as a worker answering requests side by side (two
-    spinning intra-op threads on a loaded machine cost seconds per query). Only when torch
-    is loaded: with the ONNX encoder a worker never imports it (nor may its stand-in)."""
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
-
-
-def memory() -> dict:
-    """This process's RSS, split into private (anon) and shared-file pages, and its PSS (shared
-    pages divided among the processes that map them), in MB."""
-    fields = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    pss = next(int(line.split()[1]) / 1024 for line in
-               Path("/proc/self/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
-    return {"rss_mb": fields["VmRSS"], "anon_mb": fields.get("RssAnon", 0.0),
-            "file_mb_mapped": fields.get("RssFile", 0.0), "peak_mb": fields["VmHWM"], "pss_mb": pss}
-
-
 # ---------------------------------------------------------------- keyword side
 def fulltext_rows(n: int, texts: list[str], queries, work: Path) -> dict:
     """Tantivy over ``n`` synthetic documents (2-3 SemEval texts each): long/short latency."""
@@ -371,16 +278,8 @@ def main() -> int:
                              "28k SemEval texts with replies and reply sentences (bench_index.py's)")
     parser.add_argument("--quality", action="store_true",
                         help="only the dev2016 table: BM25Index vs Tantivy vs Tantivy pruned")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--child-n", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--barrier", help=argparse.SUPPRESS)
-    parser.add_argument("--rank", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = Path(args.work)
-    if args.child:
-        child(Path(args.child), work, args.child_n, Path(args.barrier), args.rank, args.workers)
-        return 0
     if args.quality:
         from million_quality import quality
         quality()
@@ -396,7 +295,7 @@ def main() -> int:
     queries = [(title, body + " " * i) for i, (title, body) in enumerate(queries)]  # no cache hits
     real = real_vectors() if args.sources == "all" else thread_vectors()
     encoder = QueryEncoder(shipped_embedder(), EngineConfig())
-    _one_torch_thread()
+    one_torch_thread()
     vector, text = [], []
     for n in (int(s) for s in args.sizes.split(",")):
         if not args.skip_fulltext:
