@@ -161,6 +161,16 @@ class EngineView:
         """True when there is no model and every search is BM25 only."""
         return self.dense is None or self.queries is None
 
+    @property
+    def by_meaning(self) -> bool:
+        """True when searches use the model: it is loaded and holds vectors for at least half
+        the documents the keyword side knows. After a change of model the stored vectors
+        are the old model's and serve nothing; until enough are re-encoded, ranking by
+        keywords alone is what happens, so it is what ``similar`` does (and says)."""
+        if self.lexical_only:
+            return False
+        return 2 * len(self.dense) >= len(self.lexical)
+
     def similar(
         self,
         title: str,
@@ -184,7 +194,7 @@ class EngineView:
         Returns:
             Up to ``k`` hits, best first.
         """
-        mode = "lexical" if self.lexical_only else (mode or self.config.mode)
+        mode = (mode or self.config.mode) if self.by_meaning else "lexical"
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         words = f"{title} {body}"
@@ -205,7 +215,7 @@ class EngineView:
         Returns:
             Up to ``k`` hits, best first, scored like ``similar`` in the config's mode.
         """
-        mode = "lexical" if vector is None or self.dense is None else self.config.mode
+        mode = self.config.mode if vector is not None and self.by_meaning else "lexical"
         if mode == "lexical" and not words.strip():
             return []
         vector = vector if mode != "lexical" else None

@@ -82,5 +82,5 @@ def keyword_only() -> bool:
 
 @bp.app_template_global()
 def search_notice() -> str:
-    """'' or why matching is by keywords only: 'loading', 'unavailable' or 'off'."""
+    """'' or why matching is by keywords only: 'loading', 'rebuilding', 'unavailable' or 'off'."""
     return searching.search_notice()

@@ -75,13 +75,16 @@ def search_mode() -> str:
 
 
 def search_notice() -> str:
-    """Why matching is by keywords only: '' (it is not), 'off', 'loading' or 'unavailable'."""
+    """Why matching is by keywords only: '' (it is not), 'off', 'loading', 'unavailable' or
+    'rebuilding' (the model is loaded but most threads have no vector from it yet)."""
     mode = search_mode()
     if mode == "hybrid":
         return ""
     if mode == "off":
         return "off"
-    return "unavailable" if service().unavailable_reason else "loading"
+    if service().unavailable_reason:
+        return "unavailable"
+    return "loading" if service().view.lexical_only else "rebuilding"
 
 
 def similar_threads(user, title: str, body: str = "", limit: int = 5, exclude_ids=(),
@@ -124,7 +127,7 @@ def search_threads(user, q: str, filters: SearchFilters | None = None, page: int
     start = (page - 1) * per_page
     shown = (load_rows if light else load_hits)(ranked[start:start + per_page])
     return SearchPage(shown, len(ranked), page, per_page,
-                      "lexical" if view.lexical_only else "hybrid")
+                      "hybrid" if view.by_meaning else "lexical")
 
 
 def _listing(user, filters, page, per_page) -> SearchPage:

@@ -125,8 +125,9 @@ class SearchService:
 
     @property
     def search_mode(self) -> str:
-        """'hybrid', or 'lexical' while the model loads or when it cannot."""
-        return "lexical" if self.view.lexical_only else "hybrid"
+        """'hybrid', or 'lexical' while the model loads, when it cannot, or while most
+        threads have no vector from it yet (after a change of model)."""
+        return "hybrid" if self.view.by_meaning else "lexical"
 
     @contextmanager
     def paused(self):

@@ -54,6 +54,34 @@ def test_status_warns_when_threads_lack_vectors_from_the_model(indexed):
     assert "WARNING" not in result.output and "threads without vectors: 0" in result.output, result.output
 
 
+def test_after_a_model_change_searches_say_keywords_until_the_vectors_are_rebuilt(indexed, tmp_path):
+    """A process started after SEARCH_MODEL changed holds no vector of its model: the API, the
+    search page and /healthz said "hybrid" while nothing was matched by meaning. They say
+    keywords only (and why) until a reindex, then hybrid again."""
+    from tests.forum.search_fixtures import make_app
+    indexed.extensions["searching"].stop()  # the process of the earlier model exits
+    db.session.query(ThreadEmbedding).update({"model_id": "an-earlier-model@0123456789ab"})
+    db.session.commit()
+    for base in (tmp_path / "search").rglob("*.faiss"):  # the earlier model's vector base
+        base.unlink()
+    app = make_app(tmp_path, db.engine.url.render_as_string(hide_password=False))
+    client = app.test_client()
+    draft = {"title": "Template for a data sharing agreement", "body": "DSA-77"}
+    answer = client.post("/api/v1/similar", json=draft).get_json()
+    assert answer["mode"] == "lexical", answer
+    assert [r["title"] for r in answer["results"]] == ["Data sharing agreement template"]
+    page = client.get("/search?q=data+sharing+agreement").get_data(as_text=True)
+    assert "being rebuilt for a new language model" in page
+    assert client.get("/healthz").get_json()["search"]["mode"] == "lexical"
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
+    assert client.post("/api/v1/similar", json=draft).get_json()["mode"] == "hybrid"
+    assert "being rebuilt" not in client.get("/search?q=data+sharing+agreement").get_data(as_text=True)
+    assert client.get("/healthz").get_json()["search"]["mode"] == "hybrid"
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_reindex_verify_and_repair(indexed):
     runner = indexed.test_cli_runner()
     result = runner.invoke(args=["search", "reindex"])

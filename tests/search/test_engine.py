@@ -94,6 +94,24 @@ def test_lexical_only_fallback_without_embedder():
         engine.embed_threads(THREADS[:1])
 
 
+def test_ranks_by_keywords_while_most_threads_have_no_vector(fake_embedder):
+    """After a change of model the vector side starts empty and fills as threads are
+    re-encoded: until it holds at least half of the keyword side's threads the view ranks
+    (and says it ranks) by keywords alone, without encoding the query."""
+    engine = SearchEngine(fake_embedder)
+    engine.upsert_many(THREADS)
+    engine.dense.remove([t.thread_id for t in THREADS[:4]])  # 2 of 6 keep a vector
+    calls = len(fake_embedder.calls)
+    assert not engine.view().by_meaning and not engine.view().lexical_only
+    hits = engine.similar("driving licence", "convert", k=3, mode="hybrid")
+    assert hits and all(h.dense is None and h.lexical is not None for h in hits)
+    assert len(fake_embedder.calls) == calls  # no query encoding for nothing
+    engine.upsert_many(THREADS[:1])  # 3 of 6: half, matched by meaning again
+    assert engine.view().by_meaning
+    hits = engine.similar("driving licence", "convert", k=3)
+    assert len(fake_embedder.calls) > calls and any(h.dense is not None for h in hits)
+
+
 def test_embed_threads_reuses_stored_vectors(fake_embedder):
     engine = SearchEngine(fake_embedder)
     first = engine.embed_threads(THREADS[:2])
