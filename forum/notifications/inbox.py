@@ -1,4 +1,6 @@
 """A member's inbox: the notifications they may see, unread counts, marking read."""
+from datetime import timedelta
+
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -7,6 +9,8 @@ from ..extensions import db
 from ..models import Category, Notification, Post, Thread, ThreadRead, User
 from ..models._base import utcnow
 from .kinds import CONTENT_KINDS
+
+READ_NOTE_EVERY = timedelta(hours=1)  # how stale a visit's last_read_at may be before it moves
 
 
 def visible(user: User):
@@ -47,17 +51,25 @@ def mark_all_read(user: User) -> None:
 
 @events.thread_viewed.connect
 def record_visit(thread: Thread, user: User) -> None:
-    """The member opened the thread: its notifications are read, and the visit is counted."""
+    """The member opened the thread: its notifications are read, and the visit is counted.
+
+    A view that changes nothing writes nothing: no notification unread, the visit already
+    counted and noted less than ``READ_NOTE_EVERY`` ago. (It used to commit on every view,
+    so each page a member read took SQLite's write lock beside the forum's writers.)"""
     now = utcnow()
-    db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None),
-        Notification.thread_id == thread.id).values(read_at=now))
+    unread = (Notification.user_id == user.id, Notification.read_at.is_(None),
+              Notification.thread_id == thread.id)
+    changed = db.session.scalar(select(Notification.id).where(*unread).limit(1)) is not None
+    if changed:
+        db.session.execute(update(Notification).where(*unread).values(read_at=now))
     read = db.session.get(ThreadRead, (user.id, thread.id))
     if read is None:
         db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, first_read_at=now,
                                   last_read_at=now))
-    else:
+    elif read.last_read_at <= now - READ_NOTE_EVERY:
         read.last_read_at = now
+    elif not changed:
+        return
     try:
         db.session.commit()
     except IntegrityError:  # the same member's other tab counted this visit first

@@ -78,6 +78,54 @@ def test_replies_in_one_thread_are_grouped_and_visiting_marks_them_read(app, cli
     assert page.count("replied to your thread") == 3 and "new replies" not in page
 
 
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_view_that_changes_nothing_writes_nothing(app, client, auth, world):
+    """Reading a thread again writes only what changed: a new notification is read, the
+    visit noted once an hour; a plain re-read sends no INSERT, UPDATE or commit."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from forum.models import ThreadRead
+    from forum.notifications.inbox import READ_NOTE_EVERY
+
+    as_user(client, auth, "amina")
+    client.get(f"/threads/{world.public}")  # the first visit is counted
+    writes = []
+
+    def note(conn, cursor, statement, *args):
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    def commit(conn):
+        writes.append("COMMIT")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", commit)
+    try:
+        assert client.get(f"/threads/{world.public}").status_code == 200
+        assert writes == [], writes
+        as_user(client, auth, "bob")
+        reply(client, world.public, "A reply to read.")
+        as_user(client, auth, "amina")
+        assert badge(client) == "1"
+        writes.clear()
+        client.get(f"/threads/{world.public}")
+        assert any("UPDATE notifications" in w for w in writes) and badge(client) == ""
+        with app.app_context():
+            read = db.session.get(ThreadRead, (user_id(app, "amina"), world.public))
+            earlier = read.last_read_at = read.last_read_at - READ_NOTE_EVERY - timedelta(minutes=1)
+            db.session.commit()
+        client.get(f"/threads/{world.public}")
+        with app.app_context():
+            assert db.session.get(ThreadRead, (user_id(app, "amina"), world.public)).last_read_at > earlier
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", commit)
+
+
 def test_mark_all_read_needs_a_token(app, client, auth, world):
     as_user(client, auth, "bob")
     reply(client, world.public, "A reply.")
