@@ -198,15 +198,18 @@ class FullTextReader:
             ``{id: score}`` for the candidates that are indexed.
         """
         ids = [int(i) for i in ids]
-        out = dict.fromkeys(self.present(ids), 0.0)
-        terms = _terms_query(Counter(tokenize(query)))
-        if terms is None or not out:
-            return out
-        # The id filter adds nothing to the score (boost 0): the BM25 part is unchanged.
+        if not ids:
+            return {}
+        # One search: every indexed candidate must match the id filter, which adds nothing to
+        # the score (boost 0); the terms are optional and add their BM25 score, so a candidate
+        # sharing no term comes back with 0.0 (it took a second search, ``present``, before).
         only = tantivy.Query.boost_query(tantivy.Query.term_set_query(SCHEMA, "id", ids), 0.0)
-        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, terms), (tantivy.Occur.Must, only)])
-        out.update(self._scored(self._searcher.search(query, len(ids), count=False).hits))
-        return out
+        clauses = [(tantivy.Occur.Must, only)]
+        terms = _terms_query(Counter(tokenize(query)))
+        if terms is not None:
+            clauses.append((tantivy.Occur.Should, terms))
+        hits = self._searcher.search(tantivy.Query.boolean_query(clauses), len(ids), count=False).hits
+        return dict(self._scored(hits))
 
     def _ids_of(self, hits) -> list[int]:
         addresses = [address for _, address in hits]

@@ -51,3 +51,18 @@ def test_scores_still_use_every_term():
 def test_short_queries_are_not_pruned():
     reader = index_with(corpus())
     assert reader.search("common1 zebrafund", 60) == reader.search("common1 zebrafund", 60, prune=False)
+
+
+def test_score_is_bm25_for_every_indexed_candidate_in_one_search():
+    """Candidates sharing a term get the full query's BM25 (as a search ranks them), indexed
+    ones sharing none 0.0, unknown ids nothing, even when the query has no word left."""
+    reader = index_with(corpus())
+    query = "zebrafund template " + COMMON[0]
+    ranked = dict(reader.search(query, 100, prune=False))
+    scores = reader.score(query, [60, 61, 1, 999])
+    assert set(scores) == {60, 61, 1}
+    assert abs(scores[60] - ranked[60]) < 1e-5 and abs(scores[61] - ranked[61]) < 1e-5
+    assert scores[60] > scores[61] > 0.0
+    assert reader.score("grant", [1, 60, 999]) == {1: 0.0, 60: reader.search("grant", 1)[0][1]}
+    assert reader.score("the of and", [1, 60, 999]) == {1: 0.0, 60: 0.0}  # stopwords only
+    assert reader.score(query, []) == {}
