@@ -1,7 +1,8 @@
 """Crash consistency (issue 12): SIGKILL the server in a burst of posting, the import in the
 middle of an archive and the reindex in the middle of encoding; after a restart every
 acknowledged post is there, nothing is doubled, and `flask search verify` exits 0 once
-the worker has caught up. Real gunicorn, real CLI processes, the real model, SQLite (WAL).
+the worker has caught up. Real gunicorn, real CLI processes, the real model, SQLite (WAL)
+and PostgreSQL.
 """
 import json
 import os
@@ -15,19 +16,24 @@ from sqlalchemy import create_engine, text
 
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import BACKENDS, PASSWORD
 from tests.factories import make_category, make_thread, make_user
 from tests.live_server import FLASK, REPO, Browser, Server, flask_cli, forum_env
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def site(tmp_path):
-    """(instance folder, database URL, environment, thread id) of a seeded forum."""
+@pytest.fixture(params=BACKENDS)
+def site(request, tmp_path):
+    """(instance folder, database URL, environment, thread id) of a seeded forum, on SQLite
+    and on a fresh PostgreSQL database (each in its pass of `make test`)."""
     instance = tmp_path / "instance"
     instance.mkdir()
-    url = f"sqlite:///{instance / 'forum.sqlite'}"
+    if request.param == "postgres":
+        from tests.conftest import _fresh_database
+        url = _fresh_database(request.getfixturevalue("postgres_url"))
+    else:
+        url = f"sqlite:///{instance / 'forum.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "seed",
                       "SEARCH_ENABLED": False})
     with app.app_context():
