@@ -45,20 +45,22 @@ def real_texts() -> list[tuple[str, str]]:
 
 
 def drafts(count: int, seed: int = 9) -> list[dict]:
-    """``count`` distinct drafts: a real question, a fifth of its words dropped, words mixed in."""
+    """``count`` distinct drafts: a real question, a fifth of its words dropped, words mixed in.
+
+    Titles are distinct too (a word of another text goes into each): the query encoder
+    caches each text, so a title sent before would be half a cached draft."""
     rng, pairs, seen, out = random.Random(seed), real_texts(), set(), []
     while len(out) < count:
         title, body = rng.choice(pairs)
-        other = rng.choice(pairs)[1].split()
+        other = rng.choice(pairs)[1].split() or ["note"]
         words = [w for w in body.split()[:120] if rng.random() > 0.2]
-        if other:
-            start = rng.randrange(len(other))
-            words[rng.randrange(len(words) + 1):0] = other[start:start + rng.randint(1, 6)]
+        start = rng.randrange(len(other))
+        words[rng.randrange(len(words) + 1):0] = other[start:start + rng.randint(1, 6)]
         kept = [w for w in title.split() if rng.random() > 0.15] or title.split()
+        kept.insert(rng.randrange(len(kept) + 1), rng.choice(other))
         draft = {"title": " ".join(kept)[:200], "body": " ".join(words)}
-        key = (draft["title"], draft["body"])
-        if key not in seen:
-            seen.add(key)
+        if draft["title"] not in seen and draft["body"] not in seen:
+            seen.update((draft["title"], draft["body"]))
             out.append(draft)
     return out
 

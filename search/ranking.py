@@ -23,7 +23,7 @@ from search.embedder import Embedder
 from search.text import RECIPE_VERSION, query_texts
 
 MODES = ("dense", "lexical", "hybrid")
-QUERY_CACHE_SIZE = 512  # recent query vectors: re-asked while typing, paging or evaluating modes
+QUERY_CACHE_SIZE = 1024  # recent query texts (titles, title + body): re-asked while typing or paging
 
 
 @dataclass(frozen=True)
@@ -103,39 +103,40 @@ def query_vector(fields: Mapping[str, np.ndarray], config: EngineConfig) -> np.n
 
 
 class QueryEncoder:
-    """Embeds questions as thread vectors are built, with a small LRU cache.
+    """Embeds questions as thread vectors are built, with a small LRU cache of texts.
 
+    The cache holds each encoded text (a draft's title, its title and body), not each
+    draft: while a member types the body in the composer the title stays the same, so
+    every suggestion request after the first encodes one text instead of two.
     The lock guards only the cache dictionary, never the model: a query never
     waits for another query's encoding, nor for a writer.
     """
 
     def __init__(self, embedder: Embedder, config: EngineConfig) -> None:
         self.embedder, self.config = embedder, config
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, title: str, body: str) -> np.ndarray:
-        """The query vector for a title and body (cached by both)."""
-        key = (title, body)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        vector = self._encode(title, body)
-        with self._lock:
-            self._cache[key] = vector
-            if len(self._cache) > QUERY_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return vector
-
-    def _encode(self, title: str, body: str) -> np.ndarray:
-        """Encode the query's text and title and combine them like a thread's fields."""
+        """The query vector for a title and body: its texts encoded (those not cached) in
+        one call to the model and combined like a thread's fields."""
         texts = query_texts(title, body)
-        # One call to the model (issue 9): the main text and the title in one batch (the
-        # encoder batches by length, so the title is not padded to the body), and a
-        # single text when they coincide (a title-only draft).
         unique = list(dict.fromkeys(texts.values()))
-        encoded = dict(zip(unique, self.embedder.encode(unique, self.config.query_max_tokens)))
+        with self._lock:
+            encoded = {text: self._cache[text] for text in unique if text in self._cache}
+            for text in encoded:
+                self._cache.move_to_end(text)
+        missing = [text for text in unique if text not in encoded]
+        if missing:
+            # One call to the model (issue 9): the main text and the title in one batch (the
+            # encoder batches by length, so the title is not padded to the body), and a
+            # single text when they coincide (a title-only draft).
+            fresh = dict(zip(missing, self.embedder.encode(missing, self.config.query_max_tokens)))
+            encoded.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > QUERY_CACHE_SIZE:
+                    self._cache.popitem(last=False)
         vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)

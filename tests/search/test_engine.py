@@ -112,6 +112,30 @@ def test_ranks_by_keywords_while_most_threads_have_no_vector(fake_embedder):
     assert len(fake_embedder.calls) > calls and any(h.dense is not None for h in hits)
 
 
+def test_a_draft_typed_on_encodes_only_the_text_that_changed(fake_embedder, embedder):
+    """The composer asks again at each pause while the body grows under the same title: the
+    title is encoded once, each new body once, and the vector is the one a fresh encoder
+    gives (fake model: what is encoded; the real one: the same vector)."""
+    from search.ranking import EngineConfig, QueryEncoder
+    from search.text import query_texts
+
+    queries = QueryEncoder(fake_embedder, EngineConfig())
+    title = "Pooled fund governance"
+    bodies = ["Who chairs", "Who chairs the steering committee", "Who chairs the steering committee?"]
+    for n, body in enumerate(bodies):
+        vector = queries(title, body)
+        texts = query_texts(title, body)
+        assert fake_embedder.calls[-1] == ([texts["main"], texts["title"]] if n == 0 else [texts["main"]])
+        assert np.array_equal(vector, QueryEncoder(fake_embedder, EngineConfig())(title, body))
+    calls = len(fake_embedder.calls)
+    queries(title, bodies[0])  # asked again (paging, a second pane): nothing encoded
+    assert len(fake_embedder.calls) == calls
+    real = QueryEncoder(embedder, EngineConfig())
+    real(title, bodies[0])
+    assert np.allclose(real(title, bodies[1]), QueryEncoder(embedder, EngineConfig())(title, bodies[1]),
+                       atol=1e-6)
+
+
 def test_embed_threads_reuses_stored_vectors(fake_embedder):
     engine = SearchEngine(fake_embedder)
     first = engine.embed_threads(THREADS[:2])
