@@ -134,6 +134,9 @@ def status_info() -> dict:
             "oldest_pending": f"{(utcnow() - oldest).total_seconds():.0f} s ago" if oldest else "none",
             "latest_change": current_seq(session),
         }
+    with_vectors = info["database_threads"] - info["threads_without_vectors"]
+    if embedder and 2 * with_vectors < info["database_threads"]:
+        info["mode"] = "lexical (rebuilding)"  # the servers' rule: EngineView.by_meaning
     info["directory"] = service.directory
     return info
 

@@ -48,10 +48,12 @@ def test_status_warns_when_threads_lack_vectors_from_the_model(indexed):
     assert ("WARNING: 2 of 2 threads have no vector from all-MiniLM-L6-v2@53aa51172d14"
             in result.output), result.output
     assert "stored embeddings: 0" in result.output
+    assert "mode: lexical (rebuilding)" in result.output  # as the servers answer meanwhile
     assert f"other models embeddings: {stored}" in result.output
     assert runner.invoke(args=["search", "reindex"]).exit_code == 0
     result = runner.invoke(args=["search", "status"])
     assert "WARNING" not in result.output and "threads without vectors: 0" in result.output, result.output
+    assert "mode: hybrid" in result.output
 
 
 def test_after_a_model_change_searches_say_keywords_until_the_vectors_are_rebuilt(indexed, tmp_path):
