@@ -5,18 +5,27 @@ import pytest
 
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.conftest import BACKENDS, CSRF_RE, PASSWORD
 from tests.security.world import ROLES, build_world
 
 
-def make_world_app(tmp_path_factory, **extra):
+def world_database(request) -> str | None:
+    """The database of a world fixture parametrised by BACKENDS: None for SQLite (a file in
+    the world's folder), or a fresh PostgreSQL database (its pass of `make test`)."""
+    if request.param != "postgres":
+        return None
+    from tests.conftest import _fresh_database
+    return _fresh_database(request.getfixturevalue("postgres_url"))
+
+
+def make_world_app(tmp_path_factory, database_url: str | None = None, **extra):
     """A fresh app with search on (inline, real model) and the world in its database."""
     base = tmp_path_factory.mktemp("security")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FORUM_INSTANCE_PATH", str(base))
         app = create_app({
             "TESTING": True, "SECRET_KEY": "security-tests",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'forum.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{base / 'forum.sqlite'}",
             "SEARCH_ENABLED": True, "SEARCH_WORKER": "inline",
             "SEARCH_INDEX_DIR": str(base / "search"), "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": True, **extra})
@@ -59,9 +68,9 @@ def teardown_app(app) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def world_app(tmp_path_factory):
-    """(app, world, clients by role) for one test module."""
-    app, world = make_world_app(tmp_path_factory)
+@pytest.fixture(scope="module", params=BACKENDS)
+def world_app(request, tmp_path_factory):
+    """(app, world, clients by role) for one test module, on SQLite and on PostgreSQL."""
+    app, world = make_world_app(tmp_path_factory, world_database(request))
     yield app, world, role_clients(app)
     teardown_app(app)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import BACKENDS
 from tests.security.conftest import teardown_app
 from tests.security.test_fuzz_forms import NASTY
 
@@ -45,11 +46,11 @@ def _json_body(names):
     return st.one_of(st.dictionaries(st.sampled_from(names), any_json, max_size=5), any_json)
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    """Clients of a search-enabled world: a guest and a signed-in member."""
-    from tests.security.conftest import make_world_app, role_clients
-    app, world = make_world_app(tmp_path_factory)
+@pytest.fixture(scope="module", params=BACKENDS)
+def api(request, tmp_path_factory):
+    """Clients of a search-enabled world: a guest and a signed-in member (SQLite, PostgreSQL)."""
+    from tests.security.conftest import make_world_app, role_clients, world_database
+    app, world = make_world_app(tmp_path_factory, world_database(request))
     clients = role_clients(app)
     yield clients["guest"], clients["member"], world.scopes["public"].thread
     teardown_app(app)

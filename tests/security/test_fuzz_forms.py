@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import BACKENDS
 from tests.security.conftest import teardown_app, token_of
 from tests.security.test_permission_matrix import ROUTES, _fields
 from tests.security.world import WORDS
@@ -68,13 +69,14 @@ class _Forms(HTMLParser):
             self._select = None
 
 
-@pytest.fixture(scope="module")
-def fuzz_world(tmp_path_factory):
-    """The world, its signed-in clients, and every POST form found on its pages."""
-    from tests.security.conftest import make_world_app, role_clients
+@pytest.fixture(scope="module", params=BACKENDS)
+def fuzz_world(request, tmp_path_factory):
+    """The world, its signed-in clients, and every POST form found on its pages (SQLite and
+    PostgreSQL)."""
+    from tests.security.conftest import make_world_app, role_clients, world_database
     # Search off: fuzzing the forms needs no model, and inline indexing of every
     # accepted 60,000-character post would take minutes (test_fuzz_api keeps it on).
-    app, world = make_world_app(tmp_path_factory, SEARCH_ENABLED=False)
+    app, world = make_world_app(tmp_path_factory, world_database(request), SEARCH_ENABLED=False)
     clients = role_clients(app)
     parser = _Forms()
     for role in ("admin", "member"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.conftest import BACKENDS
 from tests.security.conftest import teardown_app, token_of
 from tests.security.world import COUNTRY, MARKERS, READERS, ROLES, SCOPES, WORDS, Scope
 
@@ -300,11 +301,11 @@ def test_notifications_of_unreadable_threads_stay_hidden(world_app):
     assert MARKERS["members"] in page  # the members-only mention is theirs to read
 
 
-@pytest.fixture(scope="module")
-def post_world(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def post_world(request, tmp_path_factory):
     """A world of its own for the POST rows: staff actions change it."""
-    from tests.security.conftest import make_world_app, role_clients
-    app, world = make_world_app(tmp_path_factory)
+    from tests.security.conftest import make_world_app, role_clients, world_database
+    app, world = make_world_app(tmp_path_factory, world_database(request))
     yield app, world, role_clients(app)
     teardown_app(app)
 
