@@ -5,8 +5,8 @@ related threads, search, API) must go through these functions, so a restricted
 category can never leak through a side door.
 """
 import threading
-from collections import OrderedDict
 
+from cachetools import LRUCache, cached
 from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, select, true
 
@@ -80,10 +80,10 @@ def visible_threads(user):
 # its permission clause costs more Python than running it (suggestions build three per
 # request). A statement is immutable, so one object serves every thread of the process.
 PREPARED_MAX = 512
-_prepared: OrderedDict = OrderedDict()
-_prepared_lock = threading.Lock()
 
 
+@cached(LRUCache(PREPARED_MAX), key=lambda user, name, build: (name, visibility_key(user)),
+        lock=threading.Lock())
 def prepared(user, name: str, build):
     """``build(user)``, made once per (name, visibility key) and reused.
 
@@ -91,18 +91,7 @@ def prepared(user, name: str, build):
     clauses above); everything else that varies must be a bind parameter (e.g. an expanding
     ``bindparam("ids")``), passed when the statement is executed.
     """
-    key = (name, visibility_key(user))
-    with _prepared_lock:
-        stmt = _prepared.get(key)
-        if stmt is not None:
-            _prepared.move_to_end(key)
-            return stmt
-    stmt = build(user)
-    with _prepared_lock:
-        _prepared[key] = stmt
-        while len(_prepared) > PREPARED_MAX:
-            _prepared.popitem(last=False)
-    return stmt
+    return build(user)
 
 
 def can_view_thread(user, thread) -> bool:

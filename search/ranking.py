@@ -11,12 +11,12 @@ through the same view over its mutable in-memory indexes.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
+from cachetools import LRUCache
 
 from search import fusion, titles
 from search.embedder import Embedder
@@ -114,7 +114,7 @@ class QueryEncoder:
 
     def __init__(self, embedder: Embedder, config: EngineConfig) -> None:
         self.embedder, self.config = embedder, config
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: LRUCache = LRUCache(QUERY_CACHE_SIZE)
         self._lock = threading.Lock()
 
     def __call__(self, title: str, body: str) -> np.ndarray:
@@ -124,8 +124,6 @@ class QueryEncoder:
         unique = list(dict.fromkeys(texts.values()))
         with self._lock:
             encoded = {text: self._cache[text] for text in unique if text in self._cache}
-            for text in encoded:
-                self._cache.move_to_end(text)
         missing = [text for text in unique if text not in encoded]
         if missing:
             # One call to the model (issue 9): the main text and the title in one batch (the
@@ -135,8 +133,6 @@ class QueryEncoder:
             encoded.update(fresh)
             with self._lock:
                 self._cache.update(fresh)
-                while len(self._cache) > QUERY_CACHE_SIZE:
-                    self._cache.popitem(last=False)
         vectors = {name: encoded[text] for name, text in texts.items()}
         weights = titles.weights_for(vectors, {"main": 1.0, "title": self.config.query_title_weight})
         return fusion.combine_vectors(vectors, weights)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from typing import Callable
+
+from cachetools import LRUCache
 
 from search.ranking import query_vector
 
@@ -58,16 +59,13 @@ def related_threads(user, thread_id: int, words: Callable[[], str], limit: int =
 def _ranking(thread_id: int, words: Callable[[], str], k: int) -> list:
     key = (view_version(), thread_id, k)
     with _lock:
-        kept = _rankings.setdefault(service(), OrderedDict())
+        kept = _rankings.setdefault(service(), LRUCache(CACHE_SIZE))
         if key in kept:
-            kept.move_to_end(key)
             return kept[key]
     view = service().current()
     hits = view.similar_to(_vector(view, thread_id), words(), k=k)
     with _lock:
         kept[key] = hits
-        while len(kept) > CACHE_SIZE:
-            kept.popitem(last=False)
     return hits
 
 
