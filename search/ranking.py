@@ -138,6 +138,12 @@ class QueryEncoder:
         return fusion.combine_vectors(vectors, weights)
 
 
+def covers_enough(vectors: int, documents: int) -> bool:
+    """Whether ``vectors`` threads with a vector from the model are enough to rank ``documents``
+    by meaning: at least half of them (the rule of ``EngineView.by_meaning``)."""
+    return 2 * vectors >= documents
+
+
 @dataclass(frozen=True)
 class EngineView:
     """One state of the indexes, answering ``similar`` without locks.
@@ -164,9 +170,7 @@ class EngineView:
         the documents the keyword side knows. After a change of model the stored vectors
         are the old model's and serve nothing; until enough are re-encoded, ranking by
         keywords alone is what happens, so it is what ``similar`` does (and says)."""
-        if self.lexical_only:
-            return False
-        return 2 * len(self.dense) >= len(self.lexical)
+        return not self.lexical_only and covers_enough(len(self.dense), len(self.lexical))
 
     def similar(
         self,

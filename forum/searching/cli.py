@@ -11,6 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from search.ranking import covers_enough
+
 from .. import create_app  # the evaluation runs in a temporary instance of its own
 from ..models import SearchDocument, Thread, ThreadEmbedding
 from ..models._base import utcnow
@@ -135,8 +137,8 @@ def status_info() -> dict:
             "latest_change": current_seq(session),
         }
     with_vectors = info["database_threads"] - info["threads_without_vectors"]
-    if embedder and 2 * with_vectors < info["database_threads"]:
-        info["mode"] = "lexical (rebuilding)"  # the servers' rule: EngineView.by_meaning
+    if embedder and not covers_enough(with_vectors, info["database_threads"]):
+        info["mode"] = "lexical (rebuilding)"  # as the servers answer meanwhile
     info["directory"] = service.directory
     return info
 
