@@ -78,7 +78,8 @@ def demo(live_app):
 @pytest.fixture(scope="session")
 def base_url(live_app):
     """http://127.0.0.1:<port> of the running server."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closes_on_drop(live_app), threaded=True,
+                         request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -97,11 +98,34 @@ def browser(chromium_path):
         browser.close()
 
 
+APP_ITER = "headstart.tests.app_iter"
+
+
+def _closes_on_drop(app):
+    """Keep each response's iterator in its environ, for `_QuietHandler.connection_dropped`."""
+    def closes_on_drop(environ, start_response):
+        environ[APP_ITER] = iterator = app(environ, start_response)
+        return iterator
+    return closes_on_drop
+
+
 class _QuietHandler(WSGIRequestHandler):
-    """Keep the access log out of failure reports; errors are still logged by the app."""
+    """Keep the access log out of failure reports; errors are still logged by the app.
+
+    When Chromium resets a connection (it drops favicon and cached-asset requests freely),
+    werkzeug's development server raises out of its clean-up before it closes the
+    response, so a `send_file` response's open file is left to the garbage collector,
+    whose ResourceWarning then fails whichever test is running. Closing the response
+    here is what the server would have done.
+    """
 
     def log_request(self, *args, **kwargs):
         pass
+
+    def connection_dropped(self, error, environ=None):
+        iterator = (environ or {}).get(APP_ITER)
+        if hasattr(iterator, "close"):
+            iterator.close()
 
 
 class ConsoleWatch:
