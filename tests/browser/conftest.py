@@ -10,6 +10,7 @@ text's digest with the cached vector's and re-encodes whatever changed.
 Every page opened through the `page` fixture records console errors and uncaught
 exceptions; a test that leaves any behind fails at teardown.
 """
+import contextlib
 import json
 import os
 import threading
@@ -78,13 +79,22 @@ def demo(live_app):
 @pytest.fixture(scope="session")
 def base_url(live_app):
     """http://127.0.0.1:<port> of the running server."""
-    server = make_server("127.0.0.1", 0, _closes_on_drop(live_app), threaded=True,
+    with serving(live_app) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve `app` on a free loopback port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, _closes_on_drop(app), threaded=True,
                          request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

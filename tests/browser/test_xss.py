@@ -7,18 +7,16 @@ consolidated reply, featured summary and flag reason; user i's display name, org
 country, expertise and bio; category i's name and description; group i's name. Pages that
 list many (the index, search, the directory, admin and moderation lists) batch them.
 """
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from forum import create_app
 from forum.extensions import db
 from forum.models import ConsolidatedReply, ConsolidatedRevision, Flag
 from forum.models._base import utcnow
-from tests.browser.conftest import _QuietHandler
+from tests.browser.conftest import serving
 from tests.conftest import PASSWORD
 from tests.factories import (
     make_adaptation, make_category, make_experience, make_featured, make_group, make_reply,
@@ -59,12 +57,8 @@ def xss_site(tmp_path_factory, chromium_path):
             threads, users = _fill()
         service.settle()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", threads, users
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url, threads, users
     with app.app_context():
         db.engine.dispose()
 
