@@ -4,18 +4,16 @@ acceptable display name are.
 Registration (auth), the command line and the admin pages all create accounts here.
 """
 import re
-import unicodedata
-from functools import cache
 from typing import Iterable, Optional
 
-from confusable_homoglyphs import confusables
-from sqlalchemy import func, select
+from sqlalchemy import or_, select, update
 from zxcvbn import zxcvbn
 
 from . import login_sessions
 from .domain import DomainError
 from .extensions import db
 from .models import ROLES, User
+from .names import fold, name_key
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 PASSWORD_MIN = 8
@@ -35,7 +33,9 @@ def check_username(name: str) -> str:
     name = (name or "").strip().lower()
     if not USERNAME_RE.match(name):
         raise DomainError(("username", "Use 3-32 lowercase letters, digits, '.', '-' or '_'."))
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == name)):
+    # Both by index: a name differing from another only in case (an imported author's)
+    # has the same look-alike key.
+    if db.session.scalar(select(User.id).where(User.username == name)):
         raise DomainError(("username", "That name is taken."))
     if _name_taken(name_key(name), None):
         raise DomainError(("username", "That name is too close to another member's name."))
@@ -116,57 +116,46 @@ def change_password(user: User, current: str, new: str, keep_session: Optional[s
 
 # --- display names: unique under confusable folding, no staff words -------------------
 
-@cache
-def _fold_table() -> dict[str, str]:
-    """Every confusable character mapped to the plainest character it can pass for.
-
-    From the Unicode confusables data (TR39's confusables.txt) that confusable_homoglyphs
-    ships: a character and its look-alikes map to the first ASCII one among them, so
-    Cyrillic "а" becomes "a" and "l", "I" and "1" all become "1".
-    """
-    alike: dict[str, set[str]] = {}
-    for key, glyphs in confusables.confusables_data.items():
-        for glyph in glyphs:
-            other = glyph["c"].strip("\u200e\u200f")
-            if len(key) == 1 and len(other) == 1:  # sequences ("rn" ~ "m") are left out
-                alike.setdefault(key, {key}).add(other)
-                alike.setdefault(other, {other}).add(key)
-    # The data lists each class as a star around its prototype ("l": "I", "1", "|", ...),
-    # so two steps from any member reach the whole class.
-    def plainest(c: str) -> str:
-        near = set().union(*(alike[x] for x in alike[c]))
-        return min(near, key=lambda g: (not g.isascii(), g))
-    return {c: plainest(c) for c in alike}
-
-
-def fold(text: str) -> str:
-    """The look-alike skeleton of a name: NFKC, casefold, confusables folded, marks dropped."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
-    # Folded before and after case folding: "O" passes for "0", and so does "o" as "O".
-    return _replace(_replace(_replace(text).upper()).casefold())
-
-
-def _replace(text: str) -> str:
-    table = _fold_table()
-    return "".join(table.get(ch, ch) for ch in text)
-
-
-def name_key(name: str) -> str:
-    """The skeleton with spaces and punctuation removed: "Helen Park" ~ "helen.park" ~ "HeIen Рark"."""
-    return "".join(ch for ch in fold(name) if ch.isalnum())
-
-
 def _name_taken(key: str, user_id: Optional[int]) -> bool:
-    # Profiles are edited rarely; one pass over the names is cheaper than keeping a
-    # derived column in step with a folding table that changes with Unicode versions.
+    """True when another account's username or display name folds to ``key``.
+
+    One indexed lookup of the stored keys (imported authors count too: their names are on
+    the archive's posts); rows whose keys were never computed (a database upgraded without
+    ``init``) are folded here.
+    """
     if not key:
         return False
-    # Imported authors (placeholders) count too: their names are on the archive's posts.
-    rows = db.session.execute(select(User.id, User.username, User.display_name))
-    return any(uid != user_id and key in (name_key(username), name_key(display or ""))
-               for uid, username, display in rows)
+    others = [] if user_id is None else [User.id != user_id]
+    if db.session.scalar(select(User.id).where(
+            or_(User.username_key == key, User.display_key == key), *others).limit(1)):
+        return True
+    unfolded = db.session.execute(select(User.id, User.username, User.display_name).where(
+        or_(User.username_key.is_(None), User.display_key.is_(None)), *others))
+    return any(key in (name_key(username), name_key(display or ""))
+               for _, username, display in unfolded)
+
+
+def refresh_name_keys(batch: int = 1000) -> int:
+    """Re-fold every account's name keys where they are missing or out of date; returns how many.
+
+    Run by ``init`` (``forum.schema.upgrade_database``): after the migration that added the
+    columns, and after an upgrade that changes the folding data or rules.
+    """
+    changed = 0
+    last = 0
+    while True:
+        rows = db.session.execute(
+            select(User.id, User.username, User.display_name, User.username_key, User.display_key)
+            .where(User.id > last).order_by(User.id).limit(batch)).all()
+        if not rows:
+            return changed
+        for uid, username, display, username_key, display_key in rows:
+            keys = {"username_key": name_key(username), "display_key": name_key(display or "")}
+            if (username_key, display_key) != (keys["username_key"], keys["display_key"]):
+                db.session.execute(update(User).where(User.id == uid).values(**keys))
+                changed += 1
+        db.session.commit()
+        last = rows[-1][0]
 
 
 def _has_staff_word(text: str) -> bool:

@@ -2,6 +2,7 @@
 import flask_migrate
 from sqlalchemy import inspect
 
+from .accounts import refresh_name_keys
 from .extensions import db
 
 # The revision that matches a database made by `create_all` before migrations existed.
@@ -14,10 +15,12 @@ def upgrade_database() -> None:
     A database created by `create_all` has the tables but no alembic_version row. One
     that has every table of today's models was made by this version (tests do that) and
     is stamped current; one made before migrations existed lacks the tables added since
-    and is stamped at the baseline, then upgraded.
+    and is stamped at the baseline, then upgraded. Then the name keys (derived from the
+    names by Python's Unicode data) are brought up to date.
     """
     tables = set(inspect(db.engine).get_table_names())
     if "alembic_version" not in tables and "threads" in tables:
         current = set(db.metadata.tables) <= tables
         flask_migrate.stamp(revision="head" if current else BASELINE)
     flask_migrate.upgrade()
+    refresh_name_keys()  # derived in Python, so kept here (a no-op when nothing changed)

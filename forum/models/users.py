@@ -3,11 +3,12 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..names import name_key
 from ._base import utcnow
 
 ROLES = ("member", "moderator", "admin")
@@ -31,6 +32,12 @@ class User(UserMixin, db.Model):
     pending_email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(256))
     display_name: Mapped[str] = mapped_column(String(100), default="")
+    # The look-alike keys of both names (forum.names.name_key), set on every write of the row
+    # and re-folded by `init` when the folding data changes: checking that a new name does not
+    # pass for another member's is one indexed lookup, not a pass over every member. NULL on
+    # rows written before the columns existed, until `init` runs (accounts folds those itself).
+    username_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
+    display_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
     country: Mapped[str] = mapped_column(String(100), default="")
     organisation: Mapped[str] = mapped_column(String(150), default="")
     expertise: Mapped[str] = mapped_column(String(300), default="")
@@ -120,3 +127,10 @@ class Group(db.Model):
 
     def __repr__(self) -> str:
         return f"<Group {self.name}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _fold_names(mapper, connection, user: User) -> None:
+    user.username_key = name_key(user.username)
+    user.display_key = name_key(user.display_name or "")

@@ -3,9 +3,10 @@ members, and a staff badge drawn from the role that no member can fake."""
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text, update
 
-from forum.accounts import name_key
+from forum.accounts import check_username, name_key
+from forum.domain import DomainError
 from forum.extensions import db
 from forum.models import User
 from tests.factories import make_category, make_reply, make_thread, make_user
@@ -75,6 +76,78 @@ def test_registration_refuses_a_username_that_passes_for_a_display_name(app, cli
     assert "too close to another member" in html
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "he1en-park")) is None
+
+
+def keys_of(app, username):
+    with app.app_context():
+        return db.session.execute(select(User.username_key, User.display_key)
+                                  .where(User.username == username)).one()
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_every_write_of_a_name_keeps_its_key(app, client, auth, csrf_token, people):
+    assert keys_of(app, "helen.park") == (name_key("helen.park"), name_key("Helen Park"))
+    auth.login("amina")
+    assert save_profile(client, display_name="Amina Ndiaye").status_code == 302
+    assert keys_of(app, "amina") == (name_key("amina"), name_key("Amina Ndiaye"))
+    auth.logout()
+    data = {"username": "zanele", "email": "", "password": "lantern-orchard-basalt",
+            "confirm": "lantern-orchard-basalt", "csrf_token": csrf_token(client, "/register")}
+    assert client.post("/register", data=data).status_code == 302  # and signed in
+    assert keys_of(app, "zanele") == (name_key("zanele"), "")
+    # Amina's old name is free again, and her new one is taken.
+    assert save_profile(client, display_name="Amina Diallo").status_code == 302
+    assert TAKEN in unescape(save_profile(client, display_name="Amína Ndiaye")
+                             .get_data(as_text=True))
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_name_is_checked_against_the_stored_keys(app, people):
+    """The check reads the indexed keys (a stale key is trusted), not every member's names."""
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == "amina")
+                           .values(display_key=name_key("Zanele Mokoena")))
+        db.session.commit()
+        with pytest.raises(DomainError, match="too close"):
+            check_username("zanele-mokoena")
+
+
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
+def test_no_name_check_reads_the_whole_users_table(app, people):
+    with app.app_context():
+        for i in range(200):
+            make_user(f"member{i:03d}", display_name=f"Member {i}")
+        plans = []
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def explain(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().upper().startswith("SELECT") and "users" in statement:
+                plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
+                    "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
+        try:
+            with pytest.raises(DomainError, match="too close"):
+                check_username("he1en-park")
+            assert check_username("someone-new") == "someone-new"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", explain)
+    assert plans and not [p for p in plans if "SCAN users" in p], plans
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_keys_missing_or_stale_after_an_upgrade_are_folded(app, people):
+    """Rows from before the columns (NULL keys) still count, and `init` re-folds what changed."""
+    with app.app_context():
+        db.session.execute(text("UPDATE users SET username_key = NULL, display_key = NULL "
+                                "WHERE username = 'helen.park'"))
+        db.session.execute(update(User).where(User.username == "amina")
+                           .values(display_key="stale"))
+        db.session.commit()
+        with pytest.raises(DomainError, match="too close"):
+            check_username("he1en-park")  # a NULL row is folded by the check itself
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert keys_of(app, "helen.park") == (name_key("helen.park"), name_key("Helen Park"))
+    assert keys_of(app, "amina") == (name_key("amina"), name_key("Amina Diallo"))
 
 
 @pytest.mark.parametrize("field, value", [

@@ -7,6 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from forum import create_app
+from forum.accounts import name_key
 from forum.extensions import db
 from forum.schema import BASELINE, upgrade_database
 from tests.conftest import _fresh_database
@@ -92,6 +93,9 @@ def test_upgrade_from_the_first_migration_keeps_the_data(bare_app):
         "SELECT t.title, p.body, u.username FROM threads t JOIN posts p ON p.thread_id = t.id "
         "JOIN users u ON u.id = t.author_id")).all()
     assert rows == [("Pooled fund set-up", "How did you start?", "amina")]
+    # 0020: the name keys of existing members are filled in.
+    assert db.session.execute(text("SELECT username_key, display_key FROM users")).all() == [
+        (name_key("amina"), "")]
     assert db.session.scalar(text("SELECT count(*) FROM thread_embeddings")) == 1
     # 0002: every thread goes on the search queue, so the worker re-derives the index.
     assert db.session.scalar(text("SELECT thread_id FROM search_queue")) == 1
