@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import admin_services, audit, login_sessions, permissions
 from ..api import tokens
@@ -89,7 +89,7 @@ def add_member(admin: User, group: Group, username: str) -> User:
     """Add the member with that username to the group."""
     permissions.require_admin(admin)
     user = db.session.scalar(select(User).where(
-        func.lower(User.username) == (username or "").strip().lower()))
+        User.username == (username or "").strip().lower()))
     if user is None or user.is_placeholder:
         raise DomainError(("username", "There is no member with that username."))
     _audited(admin, "group.add", "group", group.id, "", user.username,

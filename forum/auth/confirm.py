@@ -8,7 +8,7 @@ from typing import Optional
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import DomainError
@@ -74,7 +74,7 @@ def confirm(token: str) -> User:
         raise DomainError((None, INVALID)) from None
     if user is None or user.is_placeholder or user.pending_email != address:
         raise DomainError((None, INVALID))
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == address,
+    if db.session.scalar(select(User.id).where(User.email == address,
                                                User.id != user.id)):
         raise DomainError((None, IN_USE))
     user.email, user.pending_email = address, None

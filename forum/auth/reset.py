@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import login_sessions
 from ..accounts import check_password, password_context
@@ -66,7 +66,7 @@ def request_reset(email: str) -> None:
     """
     email = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(
-        func.lower(User.email) == email, User.is_placeholder.is_(False))) if email else None
+        User.email == email, User.is_placeholder.is_(False))) if email else None
     if user is None or not available():
         return
     recent = db.session.scalar(select(OutboxMessage.id).where(

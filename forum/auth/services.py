@@ -2,7 +2,7 @@
 from functools import cache
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,7 +25,7 @@ def authenticate(login: str, password: str) -> User:
     """The account matching the username or email and password; placeholders never match."""
     login = (login or "").strip().lower()
     user = db.session.scalar(select(User).where(
-        or_(func.lower(User.username) == login, func.lower(User.email) == login)))
+        or_(User.username == login, User.email == login)))  # both stored lowercase
     if user is None:
         # Security: spend the same hashing time as a real check, so response times
         # do not reveal which usernames exist.

@@ -4,7 +4,7 @@ from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -70,6 +70,11 @@ class User(UserMixin, db.Model):
             # Security: without a server-side session row nothing could end this sign-in.
             raise RuntimeError("start a login session (auth.sessions.start) before login_user")
         return self.session_key
+
+    @validates("username", "email", "pending_email")
+    def _lowercase(self, key: str, value: Optional[str]) -> Optional[str]:
+        """Stored lowercase, so sign-in, profiles and mentions find them by index, any case typed."""
+        return value.lower() if isinstance(value, str) else value
 
     def set_password(self, password: str) -> None:
         """Hash the password with scrypt (werkzeug's default modern KDF)."""

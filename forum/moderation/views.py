@@ -1,7 +1,7 @@
 """Moderation views: the flag review queue, post tools and the audit log."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain import DomainError, NotAllowed
 from ..extensions import db
@@ -105,7 +105,7 @@ def log():
     if action:
         stmt = stmt.where(AuditLog.action == action)
     if actor:
-        stmt = stmt.join(AuditLog.actor).where(func.lower(User.username) == actor)
+        stmt = stmt.join(AuditLog.actor).where(User.username == actor)
     page = page_number()
     pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))

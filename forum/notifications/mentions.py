@@ -40,8 +40,8 @@ def mentioned_users(source: str) -> list[User]:
     names = mentioned_names(source)
     if not names:
         return []
-    users = {u.username.lower(): u for u in db.session.scalars(select(User).where(
-        func.lower(User.username).in_(names), User.is_placeholder.is_(False)))}
+    users = {u.username: u for u in db.session.scalars(select(User).where(
+        User.username.in_(names), User.is_placeholder.is_(False)))}
     found = []
     for name in names:
         user = users.get(name)
@@ -61,7 +61,7 @@ def suggest(query: str, thread: Thread | None = None, limit: int = 8) -> list[Us
         return []
     pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     stmt = (select(User).where(User.is_placeholder.is_(False), or_(
-        func.lower(User.username).like(f"{pattern}%", escape="\\"),
+        User.username.like(f"{pattern}%", escape="\\"),
         func.lower(User.display_name).like(f"%{pattern}%", escape="\\")))
         .order_by(func.length(User.username), User.username).limit(limit * 4))
     users = list(db.session.scalars(stmt))

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain import DomainError
 from ..extensions import db
@@ -56,7 +56,7 @@ def author_for(name: Optional[str], cache: Optional[dict] = None) -> User:
     key = name.lower()
     if cache is not None and key in cache:
         return cache[key]
-    user = db.session.scalar(select(User).where(func.lower(User.username) == key))
+    user = db.session.scalar(select(User).where(User.username == key))
     if user is None:
         user = User(username=name, display_name=name, is_placeholder=True)
         db.session.add(user)

@@ -29,9 +29,9 @@ class Contributions:
 
 
 def find_user(username: str) -> Optional[User]:
-    """The account with this username, compared case-insensitively."""
+    """The account with this username, compared case-insensitively (usernames are stored lowercase)."""
     return db.session.scalar(
-        select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+        select(User).where(User.username == (username or "").strip().lower()))
 
 
 def _visible_posts_by(viewer, author: User):

@@ -1,5 +1,6 @@
 """Display names (issue 12): unique under Unicode confusable folding, no staff words for
 members, and a staff badge drawn from the role that no member can fake."""
+from contextlib import contextmanager
 from html import unescape
 
 import pytest
@@ -112,25 +113,55 @@ def test_a_name_is_checked_against_the_stored_keys(app, people):
             check_username("zanele-mokoena")
 
 
+@contextmanager
+def users_table_plans(app):
+    """SQLite's plan of every SELECT that reads the users table while the block runs."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and " users" in statement:
+            plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        yield plans
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+
+
 @pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 def test_no_name_check_reads_the_whole_users_table(app, people):
     with app.app_context():
         for i in range(200):
             make_user(f"member{i:03d}", display_name=f"Member {i}")
-        plans = []
-
-        @event.listens_for(db.engine, "before_cursor_execute")
-        def explain(conn, cursor, statement, parameters, context, executemany):
-            if statement.lstrip().upper().startswith("SELECT") and "users" in statement:
-                plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
-                    "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
-        try:
+        with users_table_plans(app) as plans:
             with pytest.raises(DomainError, match="too close"):
                 check_username("he1en-park")
             assert check_username("someone-new") == "someone-new"
-        finally:
-            event.remove(db.engine, "before_cursor_execute", explain)
     assert plans and not [p for p in plans if "SCAN users" in p], plans
+
+
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
+def test_names_and_addresses_are_found_by_index_in_any_case(app, client, auth, people):
+    """Sign-in, profiles, mentions, the audit filter and password reset, typed in capitals."""
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == "amina")
+                           .values(email="amina@example.org"))
+        db.session.commit()
+    with users_table_plans(app) as plans:
+        assert auth.login("AMINA").status_code == 302
+        assert "Amina Diallo" in client.get("/u/Amina").get_data(as_text=True)
+        auth.logout()
+        assert auth.login("Amina@Example.ORG").status_code == 302
+        auth.logout()
+        auth.login("helen.park")
+        assert client.get("/moderation/log?actor=Helen.Park").status_code == 200
+    assert plans and not [p for p in plans if "SCAN users" in p], plans
+    with app.app_context():  # stored lowercase whatever case they were given in
+        user = User(username="New.Member", email="New@Example.org")
+        assert (user.username, user.email) == ("new.member", "new@example.org")
 
 
 @pytest.mark.parametrize("app", BACKENDS, indirect=True)

@@ -222,3 +222,18 @@ def test_forum_demo_0_starts_empty(app, runner, monkeypatch):
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0 and "skipped" in result.output
     assert _count(app, Thread.id) == 0
+
+
+@pytest.mark.parametrize("app", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_an_author_named_with_capitals_is_one_placeholder_across_imports(app, runner, tmp_path):
+    """"Émile Zola" in two archives is one account, shown as written (SQL's lower() folds
+    ASCII only, so a second import once looked for "Émile zola" and collided)."""
+    for n in (1, 2):
+        path = _write_jsonl(tmp_path / f"{n}.jsonl", [_thread(f"ext-{n}", author="Émile Zola",
+                                                              replies=[])])
+        result = runner.invoke(args=["threads", "import", path])
+        assert result.exit_code == 0 and "1 created" in result.output, result.output
+    with app.app_context():
+        authors = db.session.execute(select(User.username, User.display_name)).all()
+        assert authors == [("émile zola", "Émile Zola")]

@@ -93,9 +93,12 @@ def test_upgrade_from_the_first_migration_keeps_the_data(bare_app):
         "SELECT t.title, p.body, u.username FROM threads t JOIN posts p ON p.thread_id = t.id "
         "JOIN users u ON u.id = t.author_id")).all()
     assert rows == [("Pooled fund set-up", "How did you start?", "amina")]
-    # 0020: the name keys of existing members are filled in.
-    assert db.session.execute(text("SELECT username_key, display_key FROM users")).all() == [
-        (name_key("amina"), "")]
+    # 0020: the name keys of existing members are filled in; names and addresses are
+    # stored lowercase (Python's lowercase, as the app compares them).
+    assert db.session.execute(text(
+        "SELECT username, email, username_key, display_key FROM users ORDER BY id")).all() == [
+        ("amina", None, name_key("amina"), ""),
+        ("émile zola", "emile@example.org", name_key("Émile Zola"), "")]
     assert db.session.scalar(text("SELECT count(*) FROM thread_embeddings")) == 1
     # 0002: every thread goes on the search queue, so the worker re-derives the index.
     assert db.session.scalar(text("SELECT thread_id FROM search_queue")) == 1
@@ -108,6 +111,10 @@ def fill_baseline() -> None:
         "INSERT INTO users (id, username, display_name, organisation, country, expertise, bio, "
         "role, is_placeholder, suspended_reason, created_at) VALUES (1, 'amina', '', '', '', "
         "'', '', 'member', false, '', CURRENT_TIMESTAMP)",
+        # An imported author, written with capitals before names were stored lowercase.
+        "INSERT INTO users (id, username, email, display_name, organisation, country, expertise, "
+        "bio, role, is_placeholder, suspended_reason, created_at) VALUES (3, 'Émile Zola', "
+        "'Emile@Example.org', '', '', '', '', '', 'member', true, '', CURRENT_TIMESTAMP)",
         "INSERT INTO categories (id, name, slug, description, visibility, position) "
         "VALUES (1, 'Funding', 'funding', '', 'public', 0)",
         "INSERT INTO threads (id, title, kind, country, status, category_id, author_id, "
