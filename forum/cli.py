@@ -128,11 +128,11 @@ def groups_create(name, description):
 def groups_add(group, user):
     """Add USER to GROUP."""
     g = db.session.scalar(select(Group).where(Group.name == group))
-    u = db.session.scalar(select(User).where(User.username == user))
+    u = db.session.scalar(select(User).where(User.username == user.strip().lower()))
     if g is None or u is None:
         _fail(f"no group {group!r}" if g is None else f"no user {user!r}")
     admin_services.add_to_group(g, u)
-    click.echo(f"Added {user} to {group}.")
+    click.echo(f"Added {u.username} to {group}.")
 
 
 categories_cli = AppGroup("categories", help="Categories (themes).")

@@ -61,7 +61,7 @@ def test_groups_create_and_add(app, runner):
     duplicate = runner.invoke(args=["groups", "create", "kenya-team"])
     assert duplicate.exit_code == 1 and "exists already" in duplicate.output
     for _ in range(2):  # adding twice is harmless
-        result = runner.invoke(args=["groups", "add", "kenya-team", "amina"])
+        result = runner.invoke(args=["groups", "add", "kenya-team", "Amina"])  # any case
         assert result.exit_code == 0 and "Added amina to kenya-team." in result.output
     with app.app_context():
         group = db.session.scalar(select(Group))
