@@ -59,3 +59,23 @@ def test_search_page_with_a_filter(page, demo):
     page.click("text=Newest")
     page.wait_for_url(re.compile(r"sort=newest"))
     assert "category=climate" in page.url
+
+
+@pytest.mark.parametrize("path", ["/threads/new", "/settings/tokens", "/settings/notifications",
+                                  "/watching"])
+def test_each_choice_sits_beside_its_button_on_a_phone(new_page, path):
+    """Radio lists read as one line per choice on a 375-pixel screen, not a bold label below
+    each button (the field's label style applied to every choice)."""
+    page = new_page(viewport={"width": 375, "height": 800})
+    log_in(page, "amina.diallo")
+    page.goto(path)
+    radios = page.locator("form input[type=radio]")
+    assert radios.count() >= 2
+    for i in range(radios.count()):
+        radio = radios.nth(i)
+        box = radio.bounding_box()
+        label = page.locator(f"label[for='{radio.get_attribute('id')}']")
+        first_line = label.evaluate("l => { const r = document.createRange();"
+                                    " r.selectNodeContents(l); return r.getClientRects()[0].top; }")
+        assert box["y"] - 12 <= first_line <= box["y"] + box["height"], (path, i)
+        assert label.evaluate("l => getComputedStyle(l).fontWeight") in ("400", "normal")
