@@ -33,6 +33,8 @@ DEFAULTS = {
     "SEARCH_WORKER": "thread",
     "SEARCH_POLL_SECONDS": 0.5,  # how often a process looks for changes made by others
     "SEARCH_REPAIR_SECONDS": 600,  # background verify-and-repair round (0: never)
+    # A worker that dies holding the queue's lease (a database row) hands it on after this.
+    "SEARCH_LEASE_SECONDS": 60,
     "FLAG_HIDE_THRESHOLD": 3,
     # E-mail (issue 11): nothing is queued or sent while MAIL_SERVER is unset.
     "FORUM_BASE_URL": "http://127.0.0.1:5000",  # links in e-mails point here

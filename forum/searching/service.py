@@ -220,7 +220,8 @@ class SearchService:
         embedder, self.unavailable_reason = load_embedder(model, digest, **settings)
         worker_model, _ = (load_embedder(model, digest, "worker", **settings)
                            if embedder is not None else (None, ""))
-        self.worker = IndexWorker(self.bind, worker_model)
+        self.worker = IndexWorker(self.bind, worker_model,
+                                  lease_seconds=int(cfg.get("SEARCH_LEASE_SECONDS", 60)))
         # Each worker process keeps to its share of the cores (issue 9: no oversubscription).
         self.threads = apply_threads(settings["threads"])
         if embedder is not None:

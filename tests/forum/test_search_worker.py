@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from forum import searching
 from forum.extensions import db
-from forum.models import Category, Post, SearchQueue, Thread, User
+from forum.models import Category, Post, SearchQueue, SearchState, Thread, User
+from forum.models._base import utcnow
 from forum.searching.keeper import Keeper
 from forum.searching.verify import verify
 from forum.searching.worker import IndexWorker
@@ -103,6 +105,23 @@ def test_a_worker_that_dies_mid_batch_leaves_its_work_to_the_next(search_app, au
     assert second.run_once() == 1
     service.settle()
     assert found("HALF-2") == ["Interrupted batch"]
+
+
+def test_the_lease_a_worker_takes_lasts_as_configured(tmp_path, search_db):
+    app = make_app(tmp_path, search_db, SEARCH_LEASE_SECONDS=7)
+    with app.app_context():
+        service = app.extensions["searching"]
+        member, leases = make_user("leaser"), make_category("Leases")
+        service.settle()  # loaded, its worker made from the configuration
+        with service.paused():
+            make_thread(member, leases, "Lease length", "LEASE-7")
+        before = utcnow()
+        assert service.worker.run_once() == 1
+        state = db.session.get(SearchState, 1)
+        assert state.lease_owner == service.worker.name
+        assert timedelta(seconds=6) <= state.lease_until - before <= timedelta(seconds=9)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_an_edit_committed_while_its_thread_is_encoded_is_not_lost(search_app, author):

@@ -162,6 +162,8 @@ def test_sigkill_during_import_then_reimport_gives_every_thread_once(site, tmp_p
 
 def test_sigkill_during_reindex_then_verify_passes_after_the_worker_catches_up(site, tmp_path):
     instance, url, env, _ = site
+    # The killed reindex's lease passes to the restarted server's worker after this (not 60 s).
+    (instance / "config.py").write_text("SEARCH_LEASE_SECONDS = 10\n")
     archive = tmp_path / "archive.jsonl"
     _archive(archive, 300)  # enough that the int8 encoder is still busy when polled
     assert flask_cli(env, "threads", "import", str(archive)).returncode == 0
