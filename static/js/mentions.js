@@ -28,8 +28,7 @@ function attach(box) {
   box.insertAdjacentElement("afterend", m.list);
   m.list.insertAdjacentElement("afterend", m.status);
   box.setAttribute("aria-autocomplete", "list");
-  box.setAttribute("aria-controls", m.list.id);
-  box.setAttribute("aria-expanded", "false");
+  box.setAttribute("aria-controls", m.list.id);  // (no aria-expanded: not allowed on a textarea)
 
   box.addEventListener("input", () => {
     clearTimeout(m.timer);
@@ -89,7 +88,6 @@ function show(m, users) {
     return option;
   }));
   m.list.hidden = users.length === 0;
-  m.box.setAttribute("aria-expanded", String(!m.list.hidden));
   m.status.textContent = users.length
     ? `${users.length} member${users.length === 1 ? "" : "s"} found: arrows to choose, Enter to insert.`
     : "";
@@ -110,7 +108,6 @@ function close(m) {
   m.active = -1;
   m.list.hidden = true;
   m.list.replaceChildren();
-  m.box.setAttribute("aria-expanded", "false");
   m.box.removeAttribute("aria-activedescendant");
 }
 
