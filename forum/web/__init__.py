@@ -1,5 +1,5 @@
-"""What every blueprint shares: template helpers, page headers, and (in submodules) the one
-access-checking loader and staff guard (access), the one form helper (forms), the one
+"""What every blueprint shares: template helpers, page headers, and (in submodules) static
+files under content-addressed URLs (assets), the one access-checking loader and staff guard (access), the one form helper (forms), the one
 page-number parser (paging), the bounds on all input (input) and the rate-limit budgets
 (limits)."""
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from .. import markup, permissions
 from ..extensions import db
-from . import cache
+from . import assets, cache
 from ..models import Category, Group
 from ..models._base import utcnow
 
@@ -38,6 +38,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ") if d else ""
     app.jinja_env.globals["permissions"] = permissions
     cache.init_app(app)
+    assets.init_app(app)
     app.context_processor(_nav_categories)
     app.after_request(_security_headers)
 

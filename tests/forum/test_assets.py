@@ -1,0 +1,54 @@
+"""Static files under content-addressed URLs: a returning reader's browser asks for the page
+alone, and a changed file reaches it at once under its new URL."""
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from flask import url_for
+
+from forum.web.assets import digest
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+YEAR = "max-age=31536000"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def test_pages_link_static_files_by_content_and_browsers_keep_them(client):
+    html = client.get("/").get_data(as_text=True)
+    links = re.findall(r'(?:href|src)="(/static/([^"?]+)\?v=([0-9a-f]+))"', html)
+    assert {name for _, name, _ in links} >= {"css/site.css", "favicon.svg"}
+    for url, name, version in links:
+        assert version == sha(STATIC / name), name
+        with client.get(url) as response:  # (closed: a sent file stays open until then)
+            assert response.status_code == 200
+            policy = response.headers["Cache-Control"]
+            assert YEAR in policy and "immutable" in policy and "no-cache" not in policy
+            etag = response.headers["ETag"]
+        with client.get(url, headers={"If-None-Match": etag}) as again:
+            assert again.status_code == 304 and YEAR in again.headers["Cache-Control"]
+
+
+def test_a_url_without_the_files_digest_is_revalidated(client):
+    for url in ("/static/css/site.css", "/static/css/site.css?v=000000000000"):
+        with client.get(url) as response:
+            assert response.status_code == 200
+            assert response.headers["Cache-Control"] == "no-cache", url
+
+
+def test_a_changed_file_gets_a_new_url(app, tmp_path):
+    app.static_folder = str(tmp_path)
+    style = tmp_path / "style.css"
+    style.write_text("body { color: black; }")
+    with app.test_request_context():
+        first = url_for("static", filename="style.css")
+        assert first.endswith(f"?v={sha(style)}")
+        style.write_text("body { color: navy; }")  # same size: the digest, not the size, tells
+        os.utime(style, ns=(1, 1))
+        second = url_for("static", filename="style.css")
+        assert second != first and second.endswith(f"?v={sha(style)}")
+        assert url_for("static", filename="missing.css") == "/static/missing.css"
+        assert digest("../" + Path(__file__).name) == ""  # nothing outside the folder
