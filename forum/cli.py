@@ -63,6 +63,7 @@ def restore_command(file, force):
     db.session.remove()
     upgrade_database()  # a backup made by an older version gets today's schema
     click.echo(f"Restored {file}.")
+    searching_cli.forget_lease()
     if current_app.config.get("SEARCH_ENABLED", True):
         searching_cli.rebuild_index()
 

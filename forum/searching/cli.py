@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from search.ranking import covers_enough
 
 from .. import create_app  # the evaluation runs in a temporary instance of its own
+from ..extensions import db
 from ..models import SearchDocument, Thread, ThreadEmbedding
 from ..models._base import utcnow
 from .documents import count_indexable, count_without_vectors
@@ -23,7 +24,7 @@ from .keeper import current_seq
 from .service import encoder_settings, load_embedder
 from .verify import repair as repair_report
 from .verify import verify as verify_index
-from .worker import queue_state
+from .worker import IndexWorker, queue_state
 
 search_cli = AppGroup("search", help="The similar-threads index.")
 
@@ -149,6 +150,12 @@ def status_info() -> dict:
 def reindex(reencode):
     """Re-derive every thread's index entry from the database (new files replace the old)."""
     rebuild_index(reencode)
+
+
+def forget_lease() -> None:
+    """After `restore` (servers stopped): the queue's lease in the backup was a worker's of the
+    backed-up forum; freed, so indexing here does not wait for it to run out."""
+    IndexWorker.forget_lease(db.engine)
 
 
 def rebuild_index(reencode: bool = False) -> None:

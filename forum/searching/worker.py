@@ -110,6 +110,16 @@ class IndexWorker:
                 .values(lease_owner="", lease_until=None))
             session.commit()
 
+    @staticmethod
+    def forget_lease(bind) -> None:
+        """Free the lease whoever holds it: for a database just restored or copied, whose
+        holder was a worker of the forum it came from (it would block indexing here until
+        the lease ran out). Never for a live forum: its worker would be doubled."""
+        with Session(bind) as session:
+            session.execute(update(SearchState).where(SearchState.id == 1)
+                            .values(lease_owner="", lease_until=None))
+            session.commit()
+
     # ------------------------------------------------------------ steps
     def _take_lease(self, session: Session) -> bool:
         now = utcnow()

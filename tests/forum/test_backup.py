@@ -1,6 +1,7 @@
 """`flask backup` / `flask restore`: a running forum, backed up while a member posts, restored
 into an empty database; every thread and post compares equal and `search verify` passes."""
 import threading
+from datetime import datetime, timedelta, timezone
 import time
 
 import pytest
@@ -133,3 +134,46 @@ def test_restore_refuses_a_database_with_content_unless_forced(tmp_path):
     (tmp_path / "junk").write_text("not a database")
     junk = flask_cli(target_env, "restore", "--force", str(tmp_path / "junk"))
     assert junk.returncode != 0 and "not a forum backup" in junk.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_restore_does_not_wait_for_the_lease_the_backup_carried(kind, tmp_path, request):
+    """A backup of a running forum holds its worker's lease on the search queue; the restored
+    forum is indexed at once, not when that lease runs out (here: never, within the test)."""
+    source_dir, target_dir = tmp_path / "source", tmp_path / "target"
+    source_dir.mkdir(), target_dir.mkdir()
+    source, target = _url(kind, tmp_path, "source", request), _url(kind, tmp_path, "target", request)
+    _seed(source_dir, source)
+    _execute(source, "DELETE FROM search_state")
+    _execute(source, "INSERT INTO search_state (id, seq, lease_owner, lease_until) VALUES "
+                     "(1, 0, 'web-1:4242:0badc0de', :until)",
+             until=datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=1))
+    backup_file = str(tmp_path / "forum.backup")
+    assert flask_cli(forum_env(source_dir, source), "backup", backup_file).returncode == 0
+    restored = flask_cli(forum_env(target_dir, target), "restore", backup_file, timeout=150)
+    assert restored.returncode == 0, restored.stderr
+    assert "Indexed 3 threads." in restored.stdout
+    assert _scalar(target, "SELECT count(*) FROM search_queue") == 0
+    assert _scalar(target, "SELECT lease_owner FROM search_state") != "web-1:4242:0badc0de"
+
+
+def _engine(url: str):
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+
+
+def _execute(url: str, sql: str, **params) -> None:
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def _scalar(url: str, sql: str):
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text(sql))
+    finally:
+        engine.dispose()
