@@ -21,9 +21,23 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
+from sqlalchemy import create_engine, text
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def sql_scalar(url: str, sql: str, **params):
+    """Run one statement on the database at `url`, on a connection of its own, committed;
+    its first value when it returns rows."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return result.scalar() if result.returns_rows else None
+    finally:
+        engine.dispose()
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from forum import create_app
 from forum.extensions import db
 from tests.conftest import PASSWORD, _fresh_database
 from tests.factories import make_category, make_thread, make_user
-from tests.live_server import Browser, Server, flask_cli, forum_env
+from tests.live_server import Browser, Server, flask_cli, forum_env, sql_scalar
 
 pytestmark = pytest.mark.slow
 TABLES = {"threads": "id", "posts": "id", "users": "id", "categories": "id",
@@ -144,8 +144,8 @@ def test_restore_does_not_wait_for_the_lease_the_backup_carried(kind, tmp_path, 
     source_dir.mkdir(), target_dir.mkdir()
     source, target = _url(kind, tmp_path, "source", request), _url(kind, tmp_path, "target", request)
     _seed(source_dir, source)
-    _execute(source, "DELETE FROM search_state")
-    _execute(source, "INSERT INTO search_state (id, seq, lease_owner, lease_until) VALUES "
+    sql_scalar(source, "DELETE FROM search_state")
+    sql_scalar(source, "INSERT INTO search_state (id, seq, lease_owner, lease_until) VALUES "
                      "(1, 0, 'web-1:4242:0badc0de', :until)",
              until=datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=1))
     backup_file = str(tmp_path / "forum.backup")
@@ -153,27 +153,6 @@ def test_restore_does_not_wait_for_the_lease_the_backup_carried(kind, tmp_path, 
     restored = flask_cli(forum_env(target_dir, target), "restore", backup_file, timeout=150)
     assert restored.returncode == 0, restored.stderr
     assert "Indexed 3 threads." in restored.stdout
-    assert _scalar(target, "SELECT count(*) FROM search_queue") == 0
-    assert _scalar(target, "SELECT lease_owner FROM search_state") != "web-1:4242:0badc0de"
+    assert sql_scalar(target, "SELECT count(*) FROM search_queue") == 0
+    assert sql_scalar(target, "SELECT lease_owner FROM search_state") != "web-1:4242:0badc0de"
 
-
-def _engine(url: str):
-    return create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-
-
-def _execute(url: str, sql: str, **params) -> None:
-    engine = _engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
-
-
-def _scalar(url: str, sql: str):
-    engine = _engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text(sql))
-    finally:
-        engine.dispose()

@@ -18,7 +18,7 @@ from forum import create_app
 from forum.extensions import db
 from tests.conftest import BACKENDS, PASSWORD
 from tests.factories import make_category, make_thread, make_user
-from tests.live_server import FLASK, REPO, Browser, Server, flask_cli, forum_env
+from tests.live_server import FLASK, REPO, Browser, Server, flask_cli, forum_env, sql_scalar
 
 pytestmark = pytest.mark.slow
 
@@ -46,19 +46,10 @@ def site(request, tmp_path):
     return instance, url, forum_env(instance, url), thread_id
 
 
-def _scalar(url: str, sql: str):
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text(sql))
-    finally:
-        engine.dispose()
-
-
 def _caught_up_and_verified(env, url, timeout=180):
     """Wait for an empty queue (a running worker, or `search worker --once`); then verify."""
     deadline = time.monotonic() + timeout
-    while _scalar(url, "SELECT count(*) FROM search_queue"):
+    while sql_scalar(url, "SELECT count(*) FROM search_queue"):
         assert time.monotonic() < deadline, "the queue did not drain"
         time.sleep(0.5)
     done = flask_cli(env, "search", "verify")
@@ -147,15 +138,15 @@ def test_sigkill_during_import_then_reimport_gives_every_thread_once(site, tmp_p
     _archive(archive, 250)  # the importer commits every 200 lines: killed between batches
     importer = _start(env, "threads", "import", str(archive))
     # Killed mid-archive: as soon as the first batch of archived threads is committed.
-    _kill_when(importer, lambda: _scalar(
+    _kill_when(importer, lambda: sql_scalar(
         url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") > 0)
     assert importer.returncode == -signal.SIGKILL, "the import finished before the kill"
     again = flask_cli(env, "threads", "import", str(archive))
     assert again.returncode == 0, again.stderr
-    assert _scalar(url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") == 250
-    assert _scalar(url, "SELECT count(DISTINCT external_id) FROM threads "
+    assert sql_scalar(url, "SELECT count(*) FROM threads WHERE external_id LIKE 'crash-%'") == 250
+    assert sql_scalar(url, "SELECT count(DISTINCT external_id) FROM threads "
                         "WHERE external_id LIKE 'crash-%'") == 250
-    assert _scalar(url, "SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id "
+    assert sql_scalar(url, "SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id "
                         "WHERE t.external_id LIKE 'crash-%'") == 500
     _caught_up_and_verified(env, url)
 
@@ -169,7 +160,7 @@ def test_sigkill_during_reindex_then_verify_passes_after_the_worker_catches_up(s
     assert flask_cli(env, "threads", "import", str(archive)).returncode == 0
     reindex = _start(env, "search", "reindex", "--reencode")
     # Killed mid-encoding: once the queue holds every thread and some are done.
-    _kill_when(reindex, lambda: 0 < _scalar(url, "SELECT count(*) FROM search_queue") < 290)
+    _kill_when(reindex, lambda: 0 < sql_scalar(url, "SELECT count(*) FROM search_queue") < 290)
     assert reindex.returncode == -signal.SIGKILL, "the reindex finished before the kill"
     server = Server(env, str(tmp_path / "server.log")).start(wait_for_model=True)
     try:  # the restarted server's worker picks the queue up where the reindex died
