@@ -53,12 +53,12 @@ def get_or_create_category(name: str) -> Category:
 def author_for(name: Optional[str], cache: Optional[dict] = None) -> User:
     """The account of that name, or a placeholder that keeps the archive's attribution."""
     name = (name or "").strip()[:64] or "archive"
-    key = name.lower()
+    key = name.lower()[:64]  # usernames are stored lowercase ("İ" lowercases to two characters)
     if cache is not None and key in cache:
         return cache[key]
     user = db.session.scalar(select(User).where(User.username == key))
     if user is None:
-        user = User(username=name, display_name=name, is_placeholder=True)
+        user = User(username=key, display_name=name, is_placeholder=True)
         db.session.add(user)
         db.session.flush()
     if cache is not None:

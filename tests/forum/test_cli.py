@@ -228,12 +228,16 @@ def test_forum_demo_0_starts_empty(app, runner, monkeypatch):
                          indirect=True)
 def test_an_author_named_with_capitals_is_one_placeholder_across_imports(app, runner, tmp_path):
     """"Émile Zola" in two archives is one account, shown as written (SQL's lower() folds
-    ASCII only, so a second import once looked for "Émile zola" and collided)."""
+    ASCII only, so a second import once looked for "Émile zola" and collided). A name whose
+    lowercase is longer ("İ" becomes two characters) still fits the username column."""
+    long_name = "İ" * 64
     for n in (1, 2):
-        path = _write_jsonl(tmp_path / f"{n}.jsonl", [_thread(f"ext-{n}", author="Émile Zola",
-                                                              replies=[])])
+        path = _write_jsonl(tmp_path / f"{n}.jsonl", [
+            _thread(f"ext-{n}", author="Émile Zola", replies=[]),
+            _thread(f"long-{n}", author=long_name, replies=[])])
         result = runner.invoke(args=["threads", "import", path])
-        assert result.exit_code == 0 and "1 created" in result.output, result.output
+        assert result.exit_code == 0 and "2 created" in result.output, result.output
     with app.app_context():
-        authors = db.session.execute(select(User.username, User.display_name)).all()
-        assert authors == [("émile zola", "Émile Zola")]
+        authors = db.session.execute(select(User.username, User.display_name)
+                                     .order_by(User.id)).all()
+        assert authors == [("émile zola", "Émile Zola"), (long_name.lower()[:64], long_name)]
