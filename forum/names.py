@@ -50,3 +50,8 @@ def _replace(text: str) -> str:
 def name_key(name: str) -> str:
     """The skeleton with spaces and punctuation removed: "Helen Park" ~ "helen.park" ~ "HeIen Рark"."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+def place_key(name: str) -> str:
+    """How a country is compared: case folded, spaces collapsed ("TÜRKIYE " ~ "Türkiye")."""
+    return " ".join((name or "").split()).casefold()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from .. import permissions
 from ..extensions import db
 from ..models import Adaptation, Category, FeaturedPractice, Tag, Thread
+from ..names import place_key
 from ..models.content import thread_tags
 
 # Newest first, most often adapted, or most often reported to have worked (issue 10).
@@ -52,7 +53,7 @@ def library(user, f: LibraryFilters, page: int, per_page: int):
     if f.category:
         stmt = stmt.where(Category.slug == f.category)
     if f.country:
-        stmt = stmt.where(func.lower(Thread.country) == f.country.lower())
+        stmt = stmt.where(Thread.country_key == place_key(f.country))
     if f.tag:
         stmt = stmt.where(exists().where(
             thread_tags.c.thread_id == Thread.id, thread_tags.c.tag_id == Tag.id, Tag.name == f.tag))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import permissions
 from ..extensions import db
 from ..models import Adaptation, Category, Post, Thread, User
+from ..names import place_key
 from ..searching import similar_threads
 
 RANK_THREADS = 30  # similar threads whose contributors are credited, per query
@@ -157,28 +158,29 @@ def member_record(viewer, user: User, limit: int = 10) -> Record:
 
 def country_record(viewer, name: str, limit: int = 30) -> Optional[Record]:
     """What teams from a country asked, shared and adapted; None when the viewer sees nothing."""
-    name = (name or "").strip()[:100].lower()
-    here = func.lower(Thread.country) == name
+    key = place_key((name or "")[:100])
+    here = Thread.country_key == key
     record = Record(
         asked=_threads(viewer, (here, Thread.kind == "question"), limit),
         shared=_threads(viewer, (here, Thread.kind == "experience"), limit),
-        adapted=_adaptations(viewer, (func.lower(Adaptation.country) == name,), limit),
+        adapted=_adaptations(viewer, (Adaptation.country_key == key,), limit),
         members=list(db.session.scalars(select(User).where(
-            func.lower(User.country) == name, User.is_placeholder.is_(False))
+            User.country_key == key, User.is_placeholder.is_(False))
             .order_by(User.username).limit(limit))))
     return None if record.empty else record
 
 
 def countries(viewer) -> list[tuple[str, int, int]]:
     """(country, visible threads, visible adaptations) for every country the viewer may see."""
-    threads = {name.lower(): (name, n) for name, n in db.session.execute(
-        permissions.visible_threads(viewer).with_only_columns(func.min(Thread.country),
-                                                              func.count(Thread.id))
-        .where(Thread.country != "").group_by(func.lower(Thread.country)))}
-    adapted = {name.lower(): (name, n) for name, n in db.session.execute(
+    threads = {key: (name, n) for key, name, n in db.session.execute(
+        permissions.visible_threads(viewer).with_only_columns(
+            Thread.country_key, func.min(Thread.country), func.count(Thread.id))
+        .where(Thread.country_key != "").group_by(Thread.country_key))}
+    adapted = {key: (name, n) for key, name, n in db.session.execute(
         permissions.visible_threads(viewer).join(Adaptation, Adaptation.thread_id == Thread.id)
-        .with_only_columns(func.min(Adaptation.country), func.count(Adaptation.id))
-        .where(Adaptation.country != "").group_by(func.lower(Adaptation.country)))}
+        .with_only_columns(Adaptation.country_key, func.min(Adaptation.country),
+                           func.count(Adaptation.id))
+        .where(Adaptation.country_key != "").group_by(Adaptation.country_key))}
     keys = sorted(set(threads) | set(adapted))
     return [((threads.get(k) or adapted[k])[0], threads.get(k, ("", 0))[1],
              adapted.get(k, ("", 0))[1]) for k in keys]

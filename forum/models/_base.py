@@ -1,6 +1,10 @@
 """Shared column helpers for the models."""
 from datetime import datetime, timezone
 
+from sqlalchemy import event
+
+from ..names import place_key
+
 
 def utcnow() -> datetime:
     """The current time as a naive UTC datetime (stored the same on SQLite and PostgreSQL)."""
@@ -23,3 +27,13 @@ def row_id(value) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def keeps_country_key(model):
+    """Class decorator: ``country_key`` follows ``country`` (``place_key``) on every write of
+    the row, so a country is looked up by index whatever case it was typed or asked in."""
+    def set_key(mapper, connection, target) -> None:
+        target.country_key = place_key(target.country)
+    event.listen(model, "before_insert", set_key)
+    event.listen(model, "before_update", set_key)
+    return model

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import utcnow
+from ._base import keeps_country_key, utcnow
 from .users import Group, User
 
 KINDS = ("question", "experience")
@@ -63,6 +63,7 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(String(50), unique=True, index=True)
 
 
+@keeps_country_key
 class Thread(db.Model):
     """A question or an experience, opened by its first post."""
 
@@ -71,6 +72,7 @@ class Thread(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="question")
     country: Mapped[str] = mapped_column(String(100), default="", index=True)
+    country_key: Mapped[str] = mapped_column(Text, default="", index=True)  # keeps_country_key
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

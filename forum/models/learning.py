@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
-from ._base import utcnow
+from ._base import keeps_country_key, utcnow
 from .content import Post, Thread
 from .users import User
 
@@ -66,6 +66,7 @@ class ExperienceRevision(db.Model):
     editor: Mapped[User] = relationship()
 
 
+@keeps_country_key
 class Adaptation(db.Model):
     """A team that adapted a thread's practice (or one answer in it), and how it went."""
 
@@ -76,6 +77,7 @@ class Adaptation(db.Model):
     post_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     country: Mapped[str] = mapped_column(String(100), default="", index=True)
+    country_key: Mapped[str] = mapped_column(Text, default="", index=True)  # keeps_country_key
     team: Mapped[str] = mapped_column(String(150), default="")
     changes: Mapped[str] = mapped_column(Text, default="")
     adapted_on: Mapped[Optional[date]] = mapped_column()

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..names import name_key
-from ._base import utcnow
+from ._base import keeps_country_key, utcnow
 
 ROLES = ("member", "moderator", "admin")
 
@@ -21,6 +21,7 @@ group_members = Table(
 )
 
 
+@keeps_country_key
 class User(UserMixin, db.Model):
     """A member of the forum; placeholders (imported authors) cannot log in."""
 
@@ -39,6 +40,7 @@ class User(UserMixin, db.Model):
     username_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
     display_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
     country: Mapped[str] = mapped_column(String(100), default="")
+    country_key: Mapped[str] = mapped_column(Text, default="", index=True)  # keeps_country_key
     organisation: Mapped[str] = mapped_column(String(150), default="")
     expertise: Mapped[str] = mapped_column(String(300), default="")
     bio: Mapped[str] = mapped_column(Text, default="")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions
 from ..extensions import db
 from ..learning.followups import pending_followups
+from ..names import place_key
 from ..mail import outbox
 from ..mail.compose import Cancel, Composed, render
 from ..mail.smtp import MailNotConfigured, is_configured
@@ -101,14 +102,14 @@ def watched_new_threads(user: User, since: datetime, until: datetime) -> Optiona
         return None
     cats = [int(v) for k, v in watches if k == "category" and v.isdigit()]
     tags = [v for k, v in watches if k == "tag"]
-    countries = [v.lower() for k, v in watches if k == "country"]
+    countries = [place_key(v) for k, v in watches if k == "country"]
     tagged = exists().where(thread_tags.c.thread_id == Thread.id,
                             thread_tags.c.tag_id == Tag.id, Tag.name.in_(tags))
     stmt = (permissions.visible_threads(user)
             .where(Thread.created_at > since, Thread.created_at <= until,
                    Thread.author_id != user.id,
                    or_(Thread.category_id.in_(cats), tagged,
-                       func.lower(Thread.country).in_(countries)))
+                       Thread.country_key.in_(countries)))
             .order_by(Thread.created_at.desc()).limit(SECTION_SIZE))
     items = [_item(t, f"in {t.category.name}") for t in db.session.scalars(stmt)]
     return Section("New threads in what you watch", items) if items else None

@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy import exists, func, or_
 
 from ..models import _base
+from ..names import place_key
 from ..models import (
     Adaptation,
     Category,
@@ -65,7 +66,7 @@ class SearchFilters:
             stmt = stmt.where(exists().where(thread_tags.c.thread_id == Thread.id,
                                              thread_tags.c.tag_id == Tag.id, Tag.name == self.tag))
         if self.country:
-            stmt = stmt.where(func.lower(Thread.country) == self.country.lower())
+            stmt = stmt.where(Thread.country_key == place_key(self.country))
         if self.kind:
             stmt = stmt.where(Thread.kind == self.kind)
         if self.status == "unanswered":

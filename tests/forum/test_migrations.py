@@ -87,12 +87,17 @@ def test_init_stamps_a_database_made_by_todays_create_all(bare_app):
 def test_upgrade_from_the_first_migration_keeps_the_data(bare_app):
     flask_migrate.upgrade(revision=BASELINE)
     fill_baseline()
+    db.session.execute(text("UPDATE threads SET country = '  TÜRKIYE '"))
+    db.session.commit()
     upgrade_database()
     assert current_revision() == head_revision(bare_app)
     rows = db.session.execute(text(
         "SELECT t.title, p.body, u.username FROM threads t JOIN posts p ON p.thread_id = t.id "
         "JOIN users u ON u.id = t.author_id")).all()
     assert rows == [("Pooled fund set-up", "How did you start?", "amina")]
+    # 0021: countries are compared by their stored key.
+    assert db.session.execute(text("SELECT country, country_key FROM threads")).all() == [
+        ("  TÜRKIYE ", "türkiye")]
     # 0020: the name keys of existing members are filled in; names and addresses are
     # stored lowercase (Python's lowercase, as the app compares them).
     assert db.session.execute(text(

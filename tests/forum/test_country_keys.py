@@ -1,0 +1,71 @@
+"""Countries are compared by a stored, indexed key: any case or spacing finds them, accents
+included, and no country page or filter reads the whole threads table."""
+import re
+
+import pytest
+from sqlalchemy import event, text
+
+from forum.extensions import db
+from tests.factories import make_adaptation, make_category, make_thread, make_user
+
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def turkiye(app):
+    with app.app_context():
+        amina = make_user("amina", country="Türkiye")
+        funds = make_category("Pooled funding")
+        asked = make_thread(amina, funds, "Pooled fund in Ankara", country="Türkiye")
+        make_thread(amina, funds, "Vehicle leasing in Nairobi", country="Kenya")
+        shared = make_thread(amina, funds, "What we tried in Gaziantep", kind="experience",
+                             country="  TÜRKIYE ")
+        make_adaptation(shared, make_user("bob"), country="türkiye")
+        return asked.id
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+@pytest.mark.parametrize("typed", ["Türkiye", "TÜRKIYE", "türkiye", " Türkiye  "])
+def test_a_country_is_found_however_it_is_typed(app, client, turkiye, typed):
+    page = client.get(f"/countries/{typed}").get_data(as_text=True)
+    assert "Pooled fund in Ankara" in page and "What we tried in Gaziantep" in page
+    assert "Vehicle leasing in Nairobi" not in page
+    assert 'href="/threads/' in page and "#adaptation-" in page  # bob's team adapted it there
+    listing = client.get(f"/?country={typed}").get_data(as_text=True)
+    assert "Pooled fund in Ankara" in listing and "Vehicle leasing in Nairobi" not in listing
+    countries = client.get("/countries").get_data(as_text=True)
+    assert len(re.findall(r"Türkiye|TÜRKIYE", countries)) == 1  # one country, one line
+
+
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
+def test_country_queries_use_the_key_index(app, client, turkiye):
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "country" in statement:
+            plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        assert client.get("/countries/TÜRKIYE").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    report = "\n".join(plans)
+    assert "SCAN" not in report, report  # no table read whole
+    for index in ("ix_threads_country_key", "ix_adaptations_country_key", "ix_users_country_key"):
+        assert index in report, report
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_country_edited_keeps_its_key(app, turkiye):
+    with app.app_context():
+        db.session.execute(text("UPDATE threads SET country_key = 'stale'"))
+        db.session.commit()
+        from forum.models import Thread
+        thread = db.session.get(Thread, turkiye)
+        thread.country = "Côte  d'Ivoire"
+        db.session.commit()
+        assert db.session.scalar(text(f"SELECT country_key FROM threads WHERE id = {turkiye}")) \
+            == "côte d'ivoire"
