@@ -1,10 +1,9 @@
 """Display names (issue 12): unique under Unicode confusable folding, no staff words for
 members, and a staff badge drawn from the role that no member can fake."""
-from contextlib import contextmanager
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from forum.accounts import check_username, name_key
 from forum.domain import DomainError
@@ -12,6 +11,7 @@ from forum.extensions import db
 from forum.models import User
 from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.forum.community import post
+from tests.query_plans import sqlite_plans
 
 TAKEN = "That name looks like another member's name"
 STAFF = "Words like Moderator, Admin or Staff are kept for the forum's staff"
@@ -113,30 +113,12 @@ def test_a_name_is_checked_against_the_stored_keys(app, people):
             check_username("zanele-mokoena")
 
 
-@contextmanager
-def users_table_plans(app):
-    """SQLite's plan of every SELECT that reads the users table while the block runs."""
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and " users" in statement:
-            plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        yield plans
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
-
-
 @pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 def test_no_name_check_reads_the_whole_users_table(app, people):
     with app.app_context():
         for i in range(200):
             make_user(f"member{i:03d}", display_name=f"Member {i}")
-        with users_table_plans(app) as plans:
+        with sqlite_plans(app, " users") as plans:
             with pytest.raises(DomainError, match="too close"):
                 check_username("he1en-park")
             assert check_username("someone-new") == "someone-new"
@@ -150,7 +132,7 @@ def test_names_and_addresses_are_found_by_index_in_any_case(app, client, auth, p
         db.session.execute(update(User).where(User.username == "amina")
                            .values(email="amina@example.org"))
         db.session.commit()
-    with users_table_plans(app) as plans:
+    with sqlite_plans(app, " users") as plans:
         assert auth.login("AMINA").status_code == 302
         assert "Amina Diallo" in client.get("/u/Amina").get_data(as_text=True)
         auth.logout()

@@ -3,10 +3,11 @@ included, and no country page or filter reads the whole threads table."""
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from forum.extensions import db
 from tests.factories import make_adaptation, make_category, make_thread, make_user
+from tests.query_plans import sqlite_plans
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -39,19 +40,8 @@ def test_a_country_is_found_however_it_is_typed(app, client, turkiye, typed):
 
 @pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 def test_country_queries_use_the_key_index(app, client, turkiye):
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "country" in statement:
-            plans.append(" | ".join(row[-1] for row in cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall()))
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
+    with sqlite_plans(app, "country") as plans:
         assert client.get("/countries/TÜRKIYE").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
     report = "\n".join(plans)
     assert "SCAN" not in report, report  # no table read whole
     for index in ("ix_threads_country_key", "ix_adaptations_country_key", "ix_users_country_key"):
