@@ -51,6 +51,9 @@ def live_app(tmp_path_factory, pytestconfig, chromium_path):
                 f"sqlite:///{instance / 'forum.sqlite'}",
             "SEARCH_ENABLED": True, "SEARCH_INDEX_DIR": str(instance / "search"),
             "SEARCH_WORKER": "thread",  # the production path: a background thread indexes
+            # No verify-and-repair rounds: in a session-long server they would run in the
+            # middle of unrelated tests (the rounds have their own tests).
+            "SEARCH_REPAIR_SECONDS": 0,
             # Every request comes from 127.0.0.1; the suite must not trip the limits.
             "RATELIMIT_ENABLED": False,
         })
