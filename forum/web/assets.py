@@ -10,13 +10,11 @@ an old one keeps Flask's default.
 """
 import hashlib
 import os
-import threading
-
 from flask import current_app, request
+from werkzeug.security import safe_join
 
 YEAR = 365 * 24 * 3600
 _digests: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime_ns, size), digest)
-_lock = threading.Lock()
 
 
 def init_app(app) -> None:
@@ -26,9 +24,8 @@ def init_app(app) -> None:
 
 def digest(filename: str) -> str:
     """The first 12 hex digits of the static file's SHA-256 ("" when there is no such file)."""
-    folder = current_app.static_folder
-    path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    path = safe_join(current_app.static_folder, filename)  # None outside the folder
+    if path is None:
         return ""
     try:
         stat = os.stat(path)
@@ -40,8 +37,7 @@ def digest(filename: str) -> str:
         return known[1]
     with open(path, "rb") as fh:
         value = hashlib.file_digest(fh, "sha256").hexdigest()[:12]
-    with _lock:
-        _digests[path] = (key, value)
+    _digests[path] = (key, value)  # one assignment: threads at worst compute it twice
     return value
 
 
