@@ -40,8 +40,10 @@ def test_a_url_without_the_files_digest_is_revalidated(client):
 
 
 def test_a_changed_file_gets_a_new_url(app, tmp_path):
-    app.static_folder = str(tmp_path)
-    style = tmp_path / "style.css"
+    (tmp_path / "static").mkdir()
+    app.static_folder = str(tmp_path / "static")
+    (tmp_path / "secret.css").write_text("outside the static folder")
+    style = tmp_path / "static" / "style.css"
     style.write_text("body { color: black; }")
     with app.test_request_context():
         first = url_for("static", filename="style.css")
@@ -51,4 +53,4 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
         second = url_for("static", filename="style.css")
         assert second != first and second.endswith(f"?v={sha(style)}")
         assert url_for("static", filename="missing.css") == "/static/missing.css"
-        assert digest("../" + Path(__file__).name) == ""  # nothing outside the folder
+        assert digest("../secret.css") == ""  # nothing outside the folder, though it exists
