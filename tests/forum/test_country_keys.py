@@ -34,6 +34,7 @@ def test_a_country_is_found_however_it_is_typed(app, client, turkiye, typed):
     assert 'href="/threads/' in page and "#adaptation-" in page  # bob's team adapted it there
     listing = client.get(f"/?country={typed}").get_data(as_text=True)
     assert "Pooled fund in Ankara" in listing and "Vehicle leasing in Nairobi" not in listing
+    assert "What we tried in Gaziantep" in listing  # stored as "  TÜRKIYE "
     countries = client.get("/countries").get_data(as_text=True)
     assert len(re.findall(r"Türkiye|TÜRKIYE", countries)) == 1  # one country, one line
 
