@@ -37,7 +37,11 @@ from search.quantize import CALIBRATION, quantize
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph changes (wrapper, opset, quantisation): old files are ignored.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"
+# onnxruntime fuses each residual Add + LayerNormalization into SkipLayerNormalization, whose CPU
+# kernel (1.30-1.32) takes ~470 us on 256 x 384 values where the two unfused ops take ~70 us:
+# unfused, an int8 encode is 11-25 % faster (benchmarks/README.md, "Export version 4").
+DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
 VARIANTS = ("onnx-int8", "onnx-fp32")
 # A batch is cut when the next (sorted) text is this much longer than its first one:
 # a 10-piece title is not padded to a 250-piece body (the query's two texts).
@@ -111,7 +115,9 @@ def _export(model_dir: Path, target: Path, variant: str) -> None:
     fp32, final, sidecar = (target.with_name(scratch + end)
                             for end in (".fp32.onnx", ".onnx", ".json"))
     try:
-        reference = export_fp32(model_dir, fp32)
+        # The int8 graph encodes one text per pass (``OnnxEncoder``): nothing is padded, so it
+        # takes no attention mask and spends nothing on adding and pooling one.
+        reference = export_fp32(model_dir, fp32, masked=variant != "onnx-int8")
         if variant == "onnx-int8":
             quantize(fp32, final, model_dir, PROBES + CALIBRATION)
         else:
@@ -130,13 +136,16 @@ def _export(model_dir: Path, target: Path, variant: str) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def export_fp32(model_dir: Path, path: Path) -> np.ndarray:
+def export_fp32(model_dir: Path, path: Path, masked: bool = True) -> np.ndarray:
     """Export the transformer, pooling and normalisation to one fp32 ONNX graph.
 
     Args:
         model_dir: A sentence-transformers folder whose modules are Transformer,
             Pooling (mean or CLS) and optionally Normalize.
         path: Where to write the ``.onnx`` file.
+        masked: The graph takes an ``attention_mask`` (padded batches); without it, every
+            word piece of the input is read, so each pass must hold one text (or texts of
+            one length).
 
     Returns:
         The torch model's vectors of ``PROBES``, to check the export against.
@@ -152,12 +161,12 @@ def export_fp32(model_dir: Path, path: Path) -> np.ndarray:
                           show_progress_bar=False)
     wrapper = _wrapper_class()(st).eval()
     sample = st.tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
-    args = (sample["input_ids"], sample["attention_mask"])
-    axes = {"input_ids": {0: "batch", 1: "pieces"}, "attention_mask": {0: "batch", 1: "pieces"},
-            "embedding": {0: "batch"}}
+    inputs = ["input_ids", "attention_mask"] if masked else ["input_ids"]
+    args = tuple(sample[name] for name in inputs)
+    axes = {name: {0: "batch", 1: "pieces"} for name in inputs} | {"embedding": {0: "batch"}}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent Python code
-        torch.onnx.export(wrapper, args, str(path), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(wrapper, args, str(path), input_names=inputs,
                           output_names=["embedding"], dynamic_axes=axes, opset_version=17,
                           dynamo=False)
     return np.asarray(reference, np.float32)
@@ -184,11 +193,13 @@ def _wrapper_class():
                 self.model.set_attn_implementation("eager")
             self.types = getattr(self.model.config, "type_vocab_size", 0) > 0
 
-        def forward(self, input_ids, attention_mask):
+        def forward(self, input_ids, attention_mask=None):
             extra = {"token_type_ids": torch.zeros_like(input_ids)} if self.types else {}
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)[0]
             if self.mode == "cls":
                 pooled = out[:, 0]
+            elif attention_mask is None:
+                pooled = out.mean(1)
             else:
                 mask = attention_mask.unsqueeze(-1).to(out.dtype)
                 pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -238,6 +249,8 @@ class OnnxEncoder:
 
         self.threads = max(1, int(threads))
         self.session = _session(ort, onnx_path, self.threads)
+        # A graph without a mask reads every piece it is given: one text per pass, unpadded.
+        self._masked = "attention_mask" in {i.name for i in self.session.get_inputs()}
         # Many texts (ingest) run as one stream per thread on a one-thread session: one text
         # spread over two cores scales poorly (measured ~1.1-1.8x more texts/s this way).
         self._streams = _session(ort, onnx_path, 1) if self.threads > 1 else None
@@ -249,7 +262,7 @@ class OnnxEncoder:
         padding = self.tokenizer.padding
         self.pad_id = padding["pad_id"] if padding else (self.tokenizer.token_to_id("[PAD]") or 0)
         self.tokenizer.no_padding()  # each batch is padded to its own longest text below
-        self.batch_size = batch_size
+        self.batch_size = batch_size if self._masked else 1
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 0) or len(self.encode(["dim"])[0])
 
     def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
@@ -271,7 +284,8 @@ class OnnxEncoder:
             for row, i in enumerate(batch):
                 ids[row, : lengths[i]] = encodings[i].ids
                 mask[row, : lengths[i]] = 1
-            return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            feed = {"input_ids": ids, "attention_mask": mask} if self._masked else {"input_ids": ids}
+            return session.run(None, feed)[0]
 
         if self._streams is not None and len(batches) >= 2 * self.threads:
             with ThreadPoolExecutor(self.threads) as pool:
@@ -308,7 +322,8 @@ def _session(ort, path: Path, threads: int):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=list(DISABLED_OPTIMIZERS))
 
 
 def _batches(lengths: list[int], size: int) -> list[list[int]]:

@@ -88,7 +88,8 @@ def outlier_channels(model, model_dir: Path,
     peaks: list = [None] * len(nodes)
     for text in sentences:
         ids = np.array([tokenizer.encode(text).ids[:256]], np.int64)
-        outputs = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[1:]
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        outputs = session.run(None, {i.name: feed[i.name] for i in session.get_inputs()})[1:]
         for k, values in enumerate(outputs):
             peak = np.abs(values).reshape(-1, values.shape[-1]).max(0)
             peaks[k] = peak if peaks[k] is None else np.maximum(peaks[k], peak)

@@ -103,11 +103,47 @@ def test_int8_with_the_outliers_split_stays_closer_to_fp32(fp32_export, tmp_path
 
 def test_a_vector_depends_on_its_text_alone(onnx_embedder):
     """Whatever else is encoded in the same call, a text gets the same vector."""
+    assert onnx_embedder.backend == "onnx-int8", onnx_embedder.backend_note  # not torch's batches
     texts = SENTENCES + ["Visa", " ".join(SENTENCES * 8)]  # the last one is cut at the window
     together = onnx_embedder.encode(texts)
     alone = np.vstack([onnx_embedder.encode([t]) for t in texts])
     np.testing.assert_allclose(together, alone, atol=1e-5)
     assert onnx_embedder.encode([]).shape == (0, onnx_embedder.dim)
+
+
+def test_the_int8_graph_reads_one_unpadded_text_per_pass(onnx_embedder, onnx_cache, fp32_export):
+    """The shipped graph takes no attention mask (nothing is padded: one text per pass), so a
+    batch size asked for is not honoured; the fp32 export, which batches, keeps its mask."""
+    encoder = onnx_embedder._onnx
+    assert [i.name for i in encoder.session.get_inputs()] == ["input_ids"]
+    assert encoder.batch_size == 1
+    (graph,) = onnx_cache.glob("*-onnx-int8-*.onnx")
+    assert onnx_encoder.OnnxEncoder(graph, default_model_path(), batch_size=32).batch_size == 1
+    batched = onnx_encoder.OnnxEncoder(fp32_export, default_model_path(), batch_size=32)
+    assert [i.name for i in batched.session.get_inputs()] == ["input_ids", "attention_mask"]
+    texts = SENTENCES + ["Visa"]
+    np.testing.assert_allclose(batched.encode(texts), _vectors(fp32_export, texts), atol=1e-5)
+
+
+def test_residual_adds_and_layer_norms_stay_unfused(onnx_cache, monkeypatch, tmp_path):
+    """onnxruntime's fused SkipLayerNormalization is several times slower on CPU than the Add and
+    LayerNormalization it replaces; the encoder's sessions run them unfused."""
+    import onnx
+    import onnxruntime as ort
+
+    dumped = tmp_path / "optimized.onnx"
+
+    class Dumping(ort.SessionOptions):
+        def __init__(self):
+            super().__init__()
+            self.optimized_model_filepath = str(dumped)
+
+    monkeypatch.setattr(ort, "SessionOptions", Dumping)
+    (graph,) = onnx_cache.glob("*-onnx-int8-*.onnx")
+    onnx_encoder.OnnxEncoder(graph, default_model_path())
+    ops = [n.op_type for n in onnx.load(str(dumped)).graph.node]
+    assert "SkipLayerNormalization" not in ops
+    assert ops.count("LayerNormalization") == 13  # embeddings + two per layer
 
 
 def test_the_export_is_cached_and_not_redone(onnx_embedder, onnx_cache, monkeypatch):
@@ -158,7 +194,7 @@ def test_two_processes_exporting_at_once_share_one_good_file(tmp_path):
 
 
 def test_a_failed_export_falls_back_to_torch_and_says_so(tmp_path, monkeypatch, caplog):
-    def broken(model_dir, path):
+    def broken(model_dir, path, masked=True):
         raise RuntimeError("exporter exploded")
 
     monkeypatch.setattr(onnx_encoder, "export_fp32", broken)
