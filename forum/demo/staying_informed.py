@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Category, Notification, Post, Tag, Thread, User, Watch
+from ..names import place_key
 from ..notifications.services import tell
 
 
@@ -25,7 +26,7 @@ def _target(demo, kind: str, value: str):
     if kind == "category":
         category_id = db.session.scalar(select(Category.id).where(Category.name == value))
         return str(category_id) if category_id else None
-    return value
+    return place_key(value) if kind == "country" else value
 
 
 def _tell_once(user: User, kind: str, thread: Thread, post=None, actor=None, detail="") -> int:

@@ -53,7 +53,7 @@ class Watch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # one of WATCH_KINDS
-    value: Mapped[str] = mapped_column(String(100))  # an id, a tag name or a lowercased country
+    value: Mapped[str] = mapped_column(String(100))  # an id, a tag name or a country's place_key
     level: Mapped[str] = mapped_column(String(8), default="watching")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -10,6 +10,7 @@ from ..domain import DomainError, NotAllowed
 from ..extensions import db
 from ..models import WATCH_KINDS, Category, Thread, User, Watch
 from ..models._base import row_id
+from ..names import place_key
 from ..threads.services import normalise_tags
 
 
@@ -23,8 +24,10 @@ class Watched:
 
 
 def _row(user_id: int, kind: str, value: str) -> Optional[Watch]:
+    if kind == "country":
+        value = place_key(value)  # stored as its key: "TÜRKIYE " and "Türkiye" are one watch
     return db.session.scalar(select(Watch).where(
-        Watch.user_id == user_id, Watch.kind == kind, func.lower(Watch.value) == value.lower()))
+        Watch.user_id == user_id, Watch.kind == kind, Watch.value == value))
 
 
 def is_watching_thread(user: User, thread: Thread) -> bool:
@@ -61,9 +64,10 @@ def _target(user: User, kind: str, value: str) -> str:
         if not names:
             raise DomainError(("value", "Give a tag name."))
         return names[0]
-    if len(value) > 100:
+    key = place_key(value)
+    if len(key) > 100:
         raise DomainError(("value", "A country name has at most 100 characters."))
-    return value
+    return key
 
 
 def set_watch(user: User, kind: str, value: str, on: bool) -> bool:
@@ -106,10 +110,18 @@ def watched(user: User) -> list[Watched]:
                                            else permissions.can_view_category(user, obj))
             if allowed:
                 found.append(Watched(row, obj.title if row.kind == "thread" else obj.name, obj))
+        elif row.kind == "tag":
+            found.append(Watched(row, "#" + row.value))
         else:
-            found.append(Watched(row, ("#" if row.kind == "tag" else "") + row.value))
+            found.append(Watched(row, _country_name(row.value)))
     order = {kind: i for i, kind in enumerate(WATCH_KINDS)}
     return sorted(found, key=lambda w: (order[w.watch.kind], w.label.lower()))
+
+
+def _country_name(key: str) -> str:
+    """A country watch's label: the name as a thread spells it (the watch stores its key)."""
+    name = db.session.scalar(select(Thread.country).where(Thread.country_key == key).limit(1))
+    return " ".join(name.split()) if name else key.title()
 
 
 def watcher_ids(thread: Thread) -> set[int]:
@@ -129,8 +141,7 @@ def target_watchers(thread: Thread) -> dict[int, str]:
     if names:
         conditions.append(and_(Watch.kind == "tag", Watch.value.in_(names)))
     if thread.country:
-        conditions.append(and_(Watch.kind == "country",
-                               func.lower(Watch.value) == thread.country.strip().lower()))
+        conditions.append(and_(Watch.kind == "country", Watch.value == place_key(thread.country)))
     rows = db.session.execute(select(Watch.user_id, Watch.kind, Watch.value).where(
         Watch.level == "watching", or_(*conditions)).order_by(Watch.kind))
     why: dict[int, str] = {}

@@ -60,3 +60,43 @@ def test_a_country_edited_keeps_its_key(app, turkiye):
         db.session.commit()
         assert db.session.scalar(text(f"SELECT country_key FROM threads WHERE id = {turkiye}")) \
             == "côte d'ivoire"
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_country_watch_is_one_watch_however_either_side_was_typed(app, turkiye):
+    """A watch typed "TÜRKIYE " hears of threads in "Türkiye" (SQL's lower() folds ASCII only),
+    and the same country typed in another case is the same watch, not a second one."""
+    from forum.models import Thread, Watch
+    from forum.notifications import watches
+
+    with app.app_context():
+        dan = make_user("dan")
+        watches.set_watch(dan, "country", "TÜRKIYE ", True)
+        watches.set_watch(dan, "country", "türkiye", True)
+        assert db.session.scalar(text("SELECT count(*) FROM watches")) == 1
+        assert watches.is_watching(dan, "country", "Türkiye")
+        assert dan.id in watches.target_watchers(db.session.get(Thread, turkiye))
+        assert [w.label for w in watches.watched(dan)] == ["Türkiye"]  # as threads spell it
+        watches.set_watch(dan, "country", "  Türkiye", False)
+        assert db.session.query(Watch).count() == 0
+        # Spaces count as one on either side, and folding goes beyond lowercase.
+        abidjan = make_thread(dan, make_category("Procurement"), "Joint tender in Abidjan",
+                              country="CÔTE  D'IVOIRE")
+        watches.set_watch(dan, "country", "Côte d'Ivoire", True)
+        assert dan.id in watches.target_watchers(abidjan)
+
+
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
+def test_country_watchers_are_found_by_index(app, turkiye):
+    from forum.models import Thread
+    from forum.notifications import watches
+
+    with app.app_context():
+        watches.set_watch(make_user("dan"), "country", "Türkiye", True)
+        thread = db.session.get(Thread, turkiye)
+        with sqlite_plans(app, "watches") as plans:
+            assert watches.target_watchers(thread)
+    report = "\n".join(plans)
+    # One indexed lookup for the category, one for the country (the thread has no tags).
+    assert report.count("ix_watches_target (kind=? AND value=?)") == 2, report
+    assert "SCAN watches" not in report, report

@@ -65,3 +65,8 @@ def test_demo_extras_show_everything_and_are_idempotent(app, runner, client):
     assert "new replies in your thread" in inbox and "accepted your answer" in inbox
     assert "#joint-programmes, which you watch" in inbox
     assert "Senegal" in client.get("/watching").get_data(as_text=True)
+    with app.app_context():  # her country watch hears of threads in Senegal
+        from forum.notifications.watches import target_watchers
+        senegal = db.session.scalars(select(Thread).where(Thread.country == "Senegal")).all()
+        amina = db.session.scalar(select(Watch.user_id).where(Watch.kind == "country"))
+        assert "country:senegal" in {target_watchers(t).get(amina) for t in senegal}

@@ -175,3 +175,28 @@ def test_0011_turns_stored_notification_texts_into_references(bare_app):
         (1, "notice", None, None, "Your account is suspended until 2030-01-01: spam"),
         (1, "notice", 1, None, "Something unusual about “Pooled fund set-up”."),
     ]  # the notice about a thread that no longer exists is not kept: nothing can gate it
+
+
+def test_0022_stores_country_watches_by_their_key(bare_app):
+    """A member's watches of one country in several spellings become one, watching if any was."""
+    flask_migrate.upgrade(revision="0021")
+    fill_baseline()
+    db.session.execute(text(
+        "INSERT INTO users (id, username, display_name, organisation, country, expertise, bio, "
+        "role, is_placeholder, suspended_reason, created_at) VALUES (2, 'bob', '', '', '', '', "
+        "'', 'member', false, '', CURRENT_TIMESTAMP)"))
+    for user_id, kind, value, level in ((1, "country", "KENYA ", "watching"),
+                                        (1, "country", "kenya", "muted"),
+                                        (1, "country", "Kenya", "muted"),
+                                        (2, "country", "  TÜRKIYE", "watching"),
+                                        (2, "tag", "Pooled", "watching")):
+        db.session.execute(text(
+            "INSERT INTO watches (user_id, kind, value, level, created_at) "
+            "VALUES (:u, :k, :v, :l, CURRENT_TIMESTAMP)"), {"u": user_id, "k": kind, "v": value,
+                                                             "l": level})
+    db.session.commit()
+    upgrade_database()
+    assert db.session.execute(text(
+        "SELECT user_id, kind, value, level FROM watches ORDER BY user_id, kind")).all() == [
+        (1, "country", "kenya", "watching"), (2, "country", "türkiye", "watching"),
+        (2, "tag", "Pooled", "watching")]
