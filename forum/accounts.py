@@ -7,13 +7,14 @@ import re
 from typing import Iterable, Optional
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
 from . import login_sessions
 from .domain import DomainError
 from .extensions import db
-from .models import ROLES, User
-from .names import fold, name_key
+from .models import ROLES, SiteState, User
+from .names import fold, fold_version, name_key
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 PASSWORD_MIN = 8
@@ -139,8 +140,30 @@ def refresh_name_keys(batch: int = 1000) -> int:
     """Re-fold every account's name keys where they are missing or out of date; returns how many.
 
     Run by ``init`` (``forum.schema.upgrade_database``): after the migration that added the
-    columns, and after an upgrade that changes the folding data or rules.
+    columns, and after an upgrade that changes the folding data or rules (``fold_version``,
+    stored in ``site_state`` once every key is made with it). Otherwise a no-op that reads
+    one row and one index entry, however many members there are.
     """
+    stamp = fold_version()
+    stored = db.session.get(SiteState, "name_fold")
+    missing = db.session.scalar(select(User.id).where(
+        or_(User.username_key.is_(None), User.display_key.is_(None))).limit(1))
+    if stored is not None and stored.value == stamp and missing is None:
+        return 0
+    changed = _refold_names(batch)
+    if stored is None:
+        db.session.add(SiteState(name="name_fold", value=stamp))
+    else:
+        stored.value = stamp
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process starting at once stored it first
+        db.session.rollback()
+    return changed
+
+
+def _refold_names(batch: int) -> int:
+    """Fold every account's names again, writing the keys that differ; returns how many."""
     changed = 0
     last = 0
     while True:

@@ -26,8 +26,9 @@ BATCH = 1000  # rows read and written at a time
 # State of the old servers' processes, not of the forum: the search worker's lease is let
 # go, so the new servers index at once instead of waiting for the old holder's to expire.
 CLEANED = "(NUL characters removed)"  # a count kept beside the tables
-# Rows the migrations themselves write (counters): the target's are replaced by the source's.
-SEEDED = ("content_generation",)
+# Rows the migrations and `init` themselves write (a counter, the name-folding version):
+# the target's are replaced by the source's.
+SEEDED = ("content_generation", "site_state")
 NOT_COPIED = {"search_state": {"lease_owner": "", "lease_until": None}}
 
 

@@ -7,6 +7,10 @@ lookup; ``refresh_keys`` re-folds them when this data or these rules change.
 """
 import unicodedata
 from functools import cache
+from importlib.metadata import version
+
+# Bump when ``fold`` or ``name_key`` change: stored name keys are then re-folded at ``init``.
+NAME_RULES = "1"
 
 
 @cache
@@ -31,6 +35,12 @@ def _fold_table() -> dict[str, str]:
         near = set().union(*(alike[x] for x in alike[c]))
         return min(near, key=lambda g: (not g.isascii(), g))
     return {c: plainest(c) for c in alike}
+
+
+def fold_version() -> str:
+    """What stored name keys depend on: these rules, the confusables data, Unicode's tables."""
+    return (f"rules {NAME_RULES}; confusable_homoglyphs {version('confusable_homoglyphs')}; "
+            f"unicode {unicodedata.unidata_version}")
 
 
 def fold(text: str) -> str:

@@ -37,7 +37,7 @@ from .notifications import (
 )
 from .sessions import TOKEN_SCOPES, ApiToken, LoginSession
 from .search import SearchDocument, SearchQueue, SearchState, ThreadEmbedding
-from .site import ContentGeneration
+from .site import ContentGeneration, SiteState
 from .suggestions import EVENT_KINDS, SuggestionDaily, SuggestionEvent, SuggestionOptOut
 from .users import ROLES, Group, User, group_members
 
@@ -48,6 +48,7 @@ __all__ = [
     "Adaptation", "ConsolidatedReply", "ConsolidatedRevision", "ExperienceDetails",
     "ExperienceRevision", "Followup",
     "AuditLog", "Bookmark", "Category", "ContentGeneration", "DigestSubscription", "FeaturedPractice",
+    "SiteState",
     "FeaturedRevision", "Flag", "Group", "Notification", "NotificationPreference",
     "OutboxMessage", "Post", "PostRevision", "SearchDocument", "SearchQueue", "SearchState",
     "Tag", "Thread", "ThreadEmbedding", "ThreadRead", "User", "Vote", "Watch", "group_members",

@@ -38,7 +38,7 @@ UNSHOWN_TABLES = frozenset({
     "digest_subscriptions", "watches", "mail_outbox", "search_queue", "search_documents",
     "search_state", "thread_embeddings", "suggestion_events", "suggestion_daily",
     "suggestion_opt_outs", "bookmarks", "flags", "followups", "alembic_version",
-    "login_sessions", "api_tokens",
+    "login_sessions", "api_tokens", "site_state",
 })
 DEFAULT_DATA_SECONDS = 60
 

@@ -5,10 +5,12 @@ from html import unescape
 import pytest
 from sqlalchemy import select, text, update
 
+from forum import accounts
 from forum.accounts import check_username, name_key
 from forum.domain import DomainError
 from forum.extensions import db
-from forum.models import User
+from forum.models import SiteState, User
+from forum.names import fold_version
 from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.forum.community import post
 from tests.query_plans import sqlite_plans
@@ -146,21 +148,48 @@ def test_names_and_addresses_are_found_by_index_in_any_case(app, client, auth, p
         assert (user.username, user.email) == ("new.member", "new@example.org")
 
 
+def init(app) -> None:
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+
+
+def set_fold_version(app, value: str) -> None:
+    with app.app_context():
+        db.session.merge(SiteState(name="name_fold", value=value))
+        db.session.commit()
+
+
 @pytest.mark.parametrize("app", BACKENDS, indirect=True)
 def test_keys_missing_or_stale_after_an_upgrade_are_folded(app, people):
-    """Rows from before the columns (NULL keys) still count, and `init` re-folds what changed."""
+    """Rows from before the columns (NULL keys) still count, and `init` re-folds them; keys made
+    by other folding rules or data (another ``fold_version``) are re-folded by `init` too."""
+    init(app)
     with app.app_context():
         db.session.execute(text("UPDATE users SET username_key = NULL, display_key = NULL "
                                 "WHERE username = 'helen.park'"))
-        db.session.execute(update(User).where(User.username == "amina")
-                           .values(display_key="stale"))
         db.session.commit()
         with pytest.raises(DomainError, match="too close"):
             check_username("he1en-park")  # a NULL row is folded by the check itself
-    result = app.test_cli_runner().invoke(args=["init"])
-    assert result.exit_code == 0, result.output
+    init(app)
     assert keys_of(app, "helen.park") == (name_key("helen.park"), name_key("Helen Park"))
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == "amina")
+                           .values(display_key="stale"))
+        db.session.commit()
+    set_fold_version(app, "rules 0; confusable_homoglyphs 3.2.0; unicode 14.0.0")
+    init(app)
     assert keys_of(app, "amina") == (name_key("amina"), name_key("Amina Diallo"))
+    with app.app_context():
+        assert db.session.get(SiteState, "name_fold").value == fold_version()
+
+
+def test_init_folds_no_name_when_the_keys_are_current(app, people, monkeypatch):
+    """With every key present and made by today's folding, `init` reads no member's names."""
+    init(app)
+    with app.app_context():
+        assert db.session.get(SiteState, "name_fold").value == fold_version()
+    monkeypatch.setattr(accounts, "name_key", lambda name: pytest.fail("folded " + name))
+    init(app)
 
 
 @pytest.mark.parametrize("field, value", [
