@@ -17,10 +17,12 @@ from . import assets, cache
 from ..models import Category, Group
 from ..models._base import utcnow
 
-# A strict policy is possible because no page has inline script or style. Images from
-# other servers are only let through when REMOTE_IMAGES allows them (issue 12).
+# A strict policy is possible because no page has inline script or style but the import
+# map, allowed by its hash (forum/web/assets.py). Images from other servers are only let
+# through when REMOTE_IMAGES allows them (issue 12).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{remote}; "
+    "default-src 'self'; script-src 'self'{scripts}; style-src 'self'; "
+    "img-src 'self' data:{remote}; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
@@ -101,7 +103,9 @@ class NavCategory:
 
 def _security_headers(response):
     remote = " https:" if current_app.config.get("REMOTE_IMAGES") else ""
-    response.headers.setdefault("Content-Security-Policy", CSP.format(remote=remote))
+    scripts = f" {assets.import_map_hash()}" if response.mimetype == "text/html" else ""
+    response.headers.setdefault("Content-Security-Policy",
+                                CSP.format(remote=remote, scripts=scripts))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

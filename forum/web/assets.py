@@ -7,10 +7,19 @@ for the page alone. Flask's default (``no-cache``) had every page revalidate eac
 sheet, script and icon: a round trip each on a slow connection, and for gunicorn's sync
 workers a worker each. A changed file has a new URL; a request without the digest or with
 an old one keeps Flask's default.
+
+Script modules import each other by plain relative URLs (``import … from "./draft.js"``);
+the page's import map (``import_map_tag``) sends those to the digested URLs too, and the
+Content-Security-Policy allows that one inline script by its hash (``import_map_hash``).
 """
+import base64
 import hashlib
+import json
 import os
-from flask import current_app, request
+from pathlib import Path
+
+from flask import current_app, request, url_for
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 YEAR = 365 * 24 * 3600
@@ -20,6 +29,27 @@ _digests: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime_ns, siz
 def init_app(app) -> None:
     app.url_defaults(_add_digest)
     app.after_request(_cache_forever)
+    app.add_template_global(import_map_tag)
+
+
+def import_map() -> str:
+    """The import map (JSON) of every script module in static/js: plain URL -> digested URL."""
+    imports = {}
+    for path in sorted(Path(current_app.static_folder, "js").glob("*.js")):
+        url = url_for("static", filename=f"js/{path.name}")
+        imports[url.split("?", 1)[0]] = url
+    return json.dumps({"imports": imports}, separators=(",", ":"))
+
+
+def import_map_tag() -> Markup:
+    """The import map's script element, for a page's head or before its module scripts."""
+    return Markup(f'<script type="importmap">{import_map()}</script>')
+
+
+def import_map_hash() -> str:
+    """The CSP source that lets the import map (and no other inline script) run."""
+    value = base64.b64encode(hashlib.sha256(import_map().encode()).digest()).decode()
+    return f"'sha256-{value}'"
 
 
 def digest(filename: str) -> str:

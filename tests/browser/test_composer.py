@@ -126,3 +126,21 @@ def test_offline_is_quiet(new_page):
     page.fill("#title", GCF_PARAPHRASE)
     expect(page.locator("[data-similar-status]")).to_contain_text("offline", timeout=2000)
     page.context.set_offline(False)
+
+
+def test_script_modules_load_once_each_by_their_digested_urls(new_page, demo):
+    """The import map sends a module's plain imports ("./draft.js") to the digested URLs that
+    browsers keep for a year; no module is fetched by its plain URL (a revalidation each
+    visit), and the policy lets the map run (a refused map would be a console error)."""
+    page = new_page()
+    fetched = []
+    page.on("request", lambda r: "/static/js/" in r.url and fetched.append(r.url))
+    log_in(page, "amina.diallo")
+    page.goto(demo[GCF_QUESTION].path)  # thread.js imports similar.js and draft.js
+    page.goto("/threads/new")  # composer.js imports draft.js and suggestion_events.js
+    expect(page.locator("#title")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    names = {re.sub(r"\?.*", "", url.rsplit("/", 1)[1]) for url in fetched}
+    assert {"thread.js", "similar.js", "draft.js", "composer.js",
+            "suggestion_events.js"} <= names, fetched
+    assert all(re.search(r"\.js\?v=[0-9a-f]{12}$", url) for url in fetched), fetched

@@ -54,3 +54,32 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
         assert second != first and second.endswith(f"?v={sha(style)}")
         assert url_for("static", filename="missing.css") == "/static/missing.css"
         assert digest("../secret.css") == ""  # nothing outside the folder, though it exists
+
+
+def test_script_modules_import_each_other_by_digested_urls(app, client, auth):
+    """A module's plain relative imports ("./draft.js") are mapped to the digested URLs, and
+    the page's policy lets that one inline script run by its hash, no other."""
+    import base64
+    import json
+
+    from tests.factories import make_category, make_user
+
+    with app.app_context():
+        make_user("amina")
+        make_category("Funding")
+    auth.login("amina")
+    html = client.get("/threads/new").get_data(as_text=True)
+    found = re.findall(r'<script type="importmap">(.*?)</script>', html)
+    assert len(found) == 1
+    imports = json.loads(found[0])["imports"]
+    modules = sorted(p.name for p in (STATIC / "js").glob("*.js"))
+    assert sorted(imports) == [f"/static/js/{name}" for name in modules]
+    for plain, digested in imports.items():
+        assert digested == f"{plain}?v={sha(STATIC / 'js' / plain.rsplit('/', 1)[1])}"
+    with client.get("/threads/new") as response:
+        policy = response.headers["Content-Security-Policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    allowed = base64.b64encode(hashlib.sha256(found[0].encode()).digest()).decode()
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{allowed}'"]
+    with client.get("/api/v1/threads") as api:  # not a page: no inline script allowed
+        assert "sha256-" not in api.headers["Content-Security-Policy"]
