@@ -79,3 +79,26 @@ def test_each_choice_sits_beside_its_button_on_a_phone(new_page, path):
                                     " r.selectNodeContents(l); return r.getClientRects()[0].top; }")
         assert box["y"] - 12 <= first_line <= box["y"] + box["height"], (path, i)
         assert label.evaluate("l => getComputedStyle(l).fontWeight") in ("400", "normal")
+
+
+def test_a_phone_shows_threads_and_every_header_link_on_the_first_screen(new_page):
+    """On a 375 x 800 screen a moderator (the longest header) sees every header link, unread
+    badges included, and the first threads without scrolling: the thread filters stay folded
+    until asked for, and open by themselves while a filter is active."""
+    page = new_page(viewport={"width": 375, "height": 800})
+    log_in(page, "helen.park", "moderator-demo-2026")
+    page.goto("/")
+    for link in page.locator(".user-nav a, .user-nav button").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, link.inner_text()
+    assert page.locator(".site-header").bounding_box()["height"] <= 200
+    first_thread = page.locator("main ul.thread-list > li a").first
+    expect(first_thread).to_be_in_viewport()
+    assert first_thread.bounding_box()["y"] + 20 < 800
+    expect(page.locator("#f-kind")).to_be_hidden()
+    page.click("details.thread-filters summary")
+    page.select_option("#f-kind", "question")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r"kind=question"))
+    expect(page.locator("#f-kind")).to_be_visible()
+    expect(page.locator("details.thread-filters summary")).to_contain_text("1 active")
