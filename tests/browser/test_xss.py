@@ -7,6 +7,8 @@ consolidated reply, featured summary and flag reason; user i's display name, org
 country, expertise and bio; category i's name and description; group i's name. Pages that
 list many (the index, search, the directory, admin and moderation lists) batch them.
 """
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -136,6 +138,17 @@ def test_no_payload_runs_anywhere(xss_site, browser):
     context.close()
 
 
+def _is_our_import_map(text: str) -> bool:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    imports = value.get("imports") if isinstance(value, dict) and len(value) == 1 else None
+    return isinstance(imports, dict) and all(
+        re.fullmatch(r"/static/js/[a-z_]+\.js", plain) and digested.startswith(plain + "?v=")
+        for plain, digested in imports.items())
+
+
 def _findings(page, where):
     state = page.evaluate("() => [window.__xss, window.__csp]")
     found = []
@@ -143,8 +156,13 @@ def _findings(page, where):
         found.append(f"{where}: a payload ran (window.__xss set)")
     if state[1]:
         found.append(f"{where}: CSP violations {state[1][:3]}")
-    if page.locator("script:not([src])").count():  # the templates have no inline script
+    # The templates' only inline script is the import map: at most one, mapping each module
+    # under /static/js/ to its digested URL and nothing else.
+    if page.locator("script:not([src]):not([type=importmap])").count():
         found.append(f"{where}: an inline script element in the page")
+    maps = page.locator("script[type=importmap]").all_inner_texts()
+    if len(maps) > 1 or any(not _is_our_import_map(text) for text in maps):
+        found.append(f"{where}: an import map that is not the app's: {maps}")
     return found
 
 
