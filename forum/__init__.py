@@ -28,6 +28,8 @@ def create_app(test_config=None) -> Flask:
     )
     config_module.load_config(app, test_config)
     logs.init_app(app)  # first: its timer starts before any other request hook
+    from .web import compression
+    compression.init_app(app)  # next: it runs after every hook but the log line
     from .web import input as web_input
     web_input.init_app(app)  # bounded ids, clean text, shallow JSON: before any route exists
     db.init_app(app)
