@@ -18,6 +18,8 @@ DEFAULTS = {
     # Images in posts from other servers: off, so a post cannot tell a third party who
     # reads it and when (shown as links instead); True shows them as images.
     "REMOTE_IMAGES": False,
+    # Guests' pages and static files compressed where that leaks nothing (forum/web/compression.py).
+    "COMPRESS_RESPONSES": True,
     "SEARCH_ENABLED": True,
     "SEARCH_MODEL": None,  # None = bundled all-MiniLM-L6-v2
     "SEARCH_MODEL_SHA256": None,
@@ -85,10 +87,11 @@ ENV_KEYS = {
     "LOGIN_SESSION_DAYS": "LOGIN_SESSION_DAYS",
     "REMOTE_IMAGES": "REMOTE_IMAGES",
     "PAGE_CACHE_SECONDS": "PAGE_CACHE_SECONDS",
+    "COMPRESS_RESPONSES": "COMPRESS_RESPONSES",
 }
 # Environment values are strings; these settings are read as numbers or yes/no.
 INT_KEYS = ("MAIL_PORT", "LOGIN_SESSION_DAYS", "PAGE_CACHE_SECONDS", "SEARCH_THREADS")
-BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES")
+BOOL_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "REMOTE_IMAGES", "COMPRESS_RESPONSES")
 
 
 def instance_path() -> str:

@@ -21,7 +21,6 @@ compress = Compress()
 
 def init_app(app) -> None:
     """Register the hook; ``init_app`` early, so that it runs after the other hooks."""
-    app.config.setdefault("COMPRESS_RESPONSES", True)
     app.config.setdefault("COMPRESS_MIMETYPES", MIMETYPES)
     app.config["COMPRESS_REGISTER"] = False  # our hook decides, not every response
     compress.init_app(app)

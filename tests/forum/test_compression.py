@@ -52,3 +52,19 @@ def test_answers_to_a_token_are_not_compressed(client, forum):
 def test_compression_can_be_turned_off(app, client, forum):
     app.config["COMPRESS_RESPONSES"] = False
     assert "Content-Encoding" not in client.get("/", headers=GZIP).headers
+
+
+def test_the_setting_comes_from_the_environment(monkeypatch, tmp_path):
+    from flask import Config
+
+    from forum.config import load_config
+
+    class Fake:
+        instance_path = str(tmp_path)
+        config = Config(str(tmp_path))
+
+    load_config(Fake)
+    assert Fake.config["COMPRESS_RESPONSES"] is True
+    monkeypatch.setenv("COMPRESS_RESPONSES", "0")
+    load_config(Fake)
+    assert Fake.config["COMPRESS_RESPONSES"] is False
