@@ -41,7 +41,9 @@ def test_composer_loads_its_script_without_inline_code(app, auth, client):
     response = client.get("/threads/new")
     html = response.get_data(as_text=True)
     assert re.search(r'<script type="module" src="/static/js/composer.js\?v=[0-9a-f]{12}"></script>', html)
-    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # no inline script
+    # No inline script but the import map (data, allowed by its hash: test_assets).
+    assert re.search(r'<script(?![^>]*\b(?:src=|type="importmap"))[^>]*>', html) is None
+    assert html.count('<script type="importmap">') == 1
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'data-similar-url="/api/v1/similar"' in html
     assert 'data-draft-key="headstart.draft.' in html
