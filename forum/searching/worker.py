@@ -104,21 +104,14 @@ class IndexWorker:
 
     def release(self) -> None:
         """Give the lease up (a clean shutdown), so another worker need not wait for expiry."""
-        with Session(self.bind) as session:
-            session.execute(update(SearchState).where(
-                SearchState.id == 1, SearchState.lease_owner == self.name)
-                .values(lease_owner="", lease_until=None))
-            session.commit()
+        _free_lease(self.bind, SearchState.lease_owner == self.name)
 
     @staticmethod
     def forget_lease(bind) -> None:
         """Free the lease whoever holds it: for a database just restored or copied, whose
         holder was a worker of the forum it came from (it would block indexing here until
         the lease ran out). Never for a live forum: its worker would be doubled."""
-        with Session(bind) as session:
-            session.execute(update(SearchState).where(SearchState.id == 1)
-                            .values(lease_owner="", lease_until=None))
-            session.commit()
+        _free_lease(bind)
 
     # ------------------------------------------------------------ steps
     def _take_lease(self, session: Session) -> bool:
@@ -206,3 +199,11 @@ def _chunks(items, size: int = CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _free_lease(bind, *held_by) -> None:
+    """Clear the queue's lease (only where ``held_by`` holds, when given)."""
+    with Session(bind) as session:
+        session.execute(update(SearchState).where(SearchState.id == 1, *held_by)
+                        .values(lease_owner="", lease_until=None))
+        session.commit()

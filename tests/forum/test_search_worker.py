@@ -356,3 +356,23 @@ def test_verify_reports_a_wrong_vector_and_repair_fixes_it(search_app, author):
     assert repair(service, report) == 1
     assert verify(service).ids == set()
     assert searching.similar_threads(GUEST, "Data sharing agreements", "")[0].thread.id == thread.id
+
+
+def test_a_worker_gives_up_only_its_own_lease_and_a_restore_frees_any(app):
+    """``release`` (a clean shutdown) leaves another worker's lease alone; ``forget_lease``
+    (after a restore or a copy, servers stopped) frees whoever holds it."""
+    with app.app_context():
+        holder, other = (IndexWorker(db.engine, None, name=n) for n in ("holder", "other"))
+        with Session(db.engine) as session:
+            assert holder._take_lease(session)
+        other.release()
+        assert db.session.get(SearchState, 1).lease_owner == "holder"
+        db.session.expire_all()
+        holder.release()
+        assert db.session.get(SearchState, 1).lease_owner == ""
+        with Session(db.engine) as session:
+            assert holder._take_lease(session)
+        db.session.expire_all()
+        IndexWorker.forget_lease(db.engine)
+        state = db.session.get(SearchState, 1)
+        assert (state.lease_owner, state.lease_until) == ("", None)
