@@ -280,11 +280,12 @@ class OnnxEncoder:
         def run(batch, session):
             width = max(lengths[i] for i in batch)
             ids = np.full((len(batch), width), self.pad_id, np.int64)
-            mask = np.zeros((len(batch), width), np.int64)
             for row, i in enumerate(batch):
                 ids[row, : lengths[i]] = encodings[i].ids
-                mask[row, : lengths[i]] = 1
-            feed = {"input_ids": ids, "attention_mask": mask} if self._masked else {"input_ids": ids}
+            feed = {"input_ids": ids}
+            if self._masked:  # 1 over each text's own pieces, 0 over its padding
+                own = np.array([lengths[i] for i in batch])[:, None]
+                feed["attention_mask"] = (np.arange(width) < own).astype(np.int64)
             return session.run(None, feed)[0]
 
         if self._streams is not None and len(batches) >= 2 * self.threads:
