@@ -43,6 +43,5 @@ def _compress_when_safe(response):
 
 def _holds_no_secret(response) -> bool:
     """No credentials came in, none go out, and nothing was put in the session."""
-    return (not request.cookies and request.authorization is None
-            and "Authorization" not in request.headers
+    return (not request.cookies and "Authorization" not in request.headers
             and not response.headers.getlist("Set-Cookie") and not session)
