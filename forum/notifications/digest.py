@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions
 from ..extensions import db
 from ..learning.followups import pending_followups
-from ..names import place_key
 from ..mail import outbox
 from ..mail.compose import Cancel, Composed, render
 from ..mail.smtp import MailNotConfigured, is_configured
@@ -102,7 +101,7 @@ def watched_new_threads(user: User, since: datetime, until: datetime) -> Optiona
         return None
     cats = [int(v) for k, v in watches if k == "category" and v.isdigit()]
     tags = [v for k, v in watches if k == "tag"]
-    countries = [place_key(v) for k, v in watches if k == "country"]
+    countries = [v for k, v in watches if k == "country"]  # stored as place_key
     tagged = exists().where(thread_tags.c.thread_id == Thread.id,
                             thread_tags.c.tag_id == Tag.id, Tag.name.in_(tags))
     stmt = (permissions.visible_threads(user)

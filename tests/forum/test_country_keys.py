@@ -100,3 +100,19 @@ def test_country_watchers_are_found_by_index(app, turkiye):
     # One indexed lookup for the category, one for the country (the thread has no tags).
     assert report.count("ix_watches_target (kind=? AND value=?)") == 2, report
     assert "SCAN watches" not in report, report
+
+
+@pytest.mark.parametrize("app", BACKENDS, indirect=True)
+def test_a_digest_lists_new_threads_of_a_watched_country_however_typed(app, turkiye):
+    from datetime import timedelta
+
+    from forum.models._base import utcnow
+    from forum.notifications import digest, watches
+
+    with app.test_request_context():  # the digest links its threads
+        dan = make_user("dan")
+        watches.set_watch(dan, "country", "TÜRKIYE ", True)
+        section = digest.watched_new_threads(dan, utcnow() - timedelta(days=1),
+                                             utcnow() + timedelta(minutes=1))
+        titles = sorted(item.thread.title for item in section.items)
+    assert titles == ["Pooled fund in Ankara", "What we tried in Gaziantep"]
