@@ -9,7 +9,6 @@ list many (the index, search, the directory, admin and moderation lists) batch t
 """
 import json
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
