@@ -1,7 +1,6 @@
 """Issue 9: read pages are cheap (bounded statements, no model on a view) and their caches
 are correct (every write seen at once, never a page across visibilities)."""
 import re
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -17,6 +16,7 @@ from tests.factories import (
 from tests.forum.community import as_user, post
 from tests.forum.discover_world import GCF_EXPERIENCE, GCF_TITLE, LOUNGE_TITLE
 from tests.forum.search_fixtures import make_app
+from tests.orm_loads import loads_here
 
 CACHED = pytest.mark.app_config(PAGE_CACHE_SECONDS=30, DATA_CACHE_SECONDS=60)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -297,22 +297,11 @@ def test_writes_move_the_generation_and_reads_do_not(app, client, auth, forum):
 def test_related_threads_are_read_as_columns(world):
     """A thread page builds one Thread object, its own: the related list's lines (title,
     category, snippet, evidence) are read as columns, as the API's are (issue 9)."""
-    from sqlalchemy import event
-
     with world.app_context():
         thread_id = db.session.scalar(select(Thread.id).where(Thread.title == GCF_TITLE))
-    loaded = []
-    here = threading.get_ident()  # not the loads of another app's background thread
-
-    def count(target, context):
-        if threading.get_ident() == here:
-            loaded.append(target.id)
-
-    event.listen(Thread, "load", count)
-    try:
+    with loads_here(Thread) as loads:
         html = world.test_client().get(f"/threads/{thread_id}").get_data(as_text=True)
-    finally:
-        event.remove(Thread, "load", count)
+    loaded = loads[Thread]
     related = html.split('class="related"', 1)[1]
     assert GCF_EXPERIENCE.split(":")[0][:30] in related.replace("&#39;", "'")
     assert related.count('class="suggestion"') >= 2 and 'class="snippet"' in related

@@ -10,6 +10,7 @@ from forum.extensions import db
 from forum.searching import queries
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 from tests.forum.search_fixtures import make_app
+from tests.orm_loads import loads_here
 
 
 class Statements:
@@ -97,29 +98,13 @@ def test_limit_100_builds_rows_only_for_the_results_it_shows(keyword_app):
                                  f"How did you set up **pooled fund** {n}?", tags=(f"t{n}", "fund"))
             make_reply(member, thread, "A reply that must not be loaded.")
     keyword_app.extensions["searching"].settle()
-    built = {"threads": 0, "posts": 0}
-    # Loads on this thread only: a session-wide app of other tests (the browser tests' live
-    # server) runs background indexing and repair rounds that load threads of its own.
-    here = threading.get_ident()
-
-    def count(kind):
-        def counted(target, context):
-            if threading.get_ident() == here:
-                built[kind] += 1
-        return counted
-
-    counters = [(Thread, count("threads")), (Post, count("posts"))]
-    for model, listener in counters:
-        event.listen(model, "load", listener)
-    try:
+    with loads_here(Thread, Post) as loads:
         statements = api_statements(keyword_app, 100)
-        assert built == {"threads": 0, "posts": 0}
+        assert (len(loads[Thread]), len(loads[Post])) == (0, 0)
         db.session.expunge_all()
         hits = searching.similar_threads(make_user("reader"), "pooled fund", limit=100)
-        assert len(hits) == 100 and built == {"threads": 100, "posts": 100}  # 130 candidates
-    finally:
-        for model, listener in counters:
-            event.remove(model, "load", listener)
+        assert len(hits) == 100  # of 130 candidates
+        assert (len(loads[Thread]), len(loads[Post])) == (100, 100)
     assert statements == api_statements(keyword_app, 5)
     lines = keyword_app.test_client().post("/api/v1/similar", json={
         "title": "pooled fund", "limit": 100}).get_json()["results"]
