@@ -83,7 +83,7 @@ def test_group_member_finds_the_group_thread(world):
 def test_each_filter_narrows_the_results(world, filters, expected):
     html = page(world.test_client(), f"/search?q=climate fund pooled drought&{filters}")
     assert set(result_titles(html)) == expected
-    assert "<details class=\"search-filters\" open>" in html
+    assert "<details class=\"filter-toggle search-filters\" open>" in html
 
 
 def test_filters_without_a_query_list_matching_threads_newest_first(world):
